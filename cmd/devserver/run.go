@@ -1,0 +1,85 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"strconv"
+	"time"
+
+	"github.com/rs/zerolog"
+
+	"github.com/humop/humop/devserver"
+)
+
+// run parses flags and environment, starts the server and serves until ctx
+// is done.
+func run(ctx context.Context, args []string, getenv func(string) string, stdout io.Writer) error {
+	fs := flag.NewFlagSet("devserver", flag.ContinueOnError)
+	fs.SetOutput(stdout)
+	addr := fs.String("addr", envOr(getenv, "ADDR", devserver.DefaultAddr), "`address` to listen on (ADDR)")
+	autoApprove := fs.Bool("kyc-auto-approve", true, "approve KYC at registration in development (KYC_AUTO_APPROVE)")
+	if v := getenv("KYC_AUTO_APPROVE"); v != "" {
+		b, err := strconv.ParseBool(v)
+		if err != nil {
+			return fmt.Errorf("KYC_AUTO_APPROVE must be true or false, not %q", v)
+		}
+		*autoApprove = b
+	}
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return nil
+		}
+		return err
+	}
+	if fs.NArg() > 0 {
+		return fmt.Errorf("unexpected arguments: %v", fs.Args())
+	}
+
+	env := envOr(getenv, "ENVIRONMENT", devserver.Development)
+	srv, err := devserver.New(devserver.Config{
+		Addr:        *addr,
+		Environment: env,
+		ManualKYC:   !*autoApprove,
+		Logger:      newLogger(stdout, getenv),
+	})
+	if err != nil {
+		return err
+	}
+	return srv.Run(ctx)
+}
+
+func envOr(getenv func(string) string, key, def string) string {
+	if v := getenv(key); v != "" {
+		return v
+	}
+	return def
+}
+
+// newLogger writes readable, coloured lines to a terminal and JSON lines
+// anywhere else. LOG_FORMAT=json or LOG_FORMAT=console forces one.
+func newLogger(w io.Writer, getenv func(string) string) zerolog.Logger {
+	console := isTerminal(w)
+	switch getenv("LOG_FORMAT") {
+	case "json":
+		console = false
+	case "console":
+		console = true
+	}
+	if console {
+		w = zerolog.ConsoleWriter{Out: w, TimeFormat: time.TimeOnly}
+	}
+	return zerolog.New(w).With().Timestamp().Logger()
+}
+
+func isTerminal(w io.Writer) bool {
+	f, ok := w.(*os.File)
+	if !ok {
+		return false
+	}
+	fi, err := f.Stat()
+	return err == nil && fi.Mode()&os.ModeCharDevice != 0
+}

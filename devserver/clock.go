@@ -1,0 +1,36 @@
+package devserver
+
+import (
+	"sync/atomic"
+	"time"
+)
+
+// Clock is the dev server's controllable time: the real time plus an offset
+// that only grows. It is safe for concurrent use; the zero Clock is the real
+// time.
+type Clock struct {
+	offset atomic.Int64 // nanoseconds
+	// base returns the real time; nil means time.Now.
+	base func() time.Time
+}
+
+// Now returns the clock's current time in UTC.
+func (c *Clock) Now() time.Time {
+	base := time.Now
+	if c.base != nil {
+		base = c.base
+	}
+	return base().Add(time.Duration(c.offset.Load())).UTC()
+}
+
+// Advance moves the clock forward by d, which must not be negative, and
+// returns the new time.
+func (c *Clock) Advance(d time.Duration) time.Time {
+	if d > 0 {
+		c.offset.Add(int64(d))
+	}
+	return c.Now()
+}
+
+// Reset returns the clock to the real time.
+func (c *Clock) Reset() { c.offset.Store(0) }

@@ -1,0 +1,251 @@
+// Package devserver runs humop for development: the whole contract in one
+// process, with development conveniences that production never has.
+//
+// In the development environment (the default) operators are approved at
+// registration, the X-Operator-Id header authenticates in place of a token,
+// and the dev controls under /dev/ are mounted: reset the data, move the
+// clock. With any other environment all of that is off and /dev/ answers
+// 404; the server then behaves as an embedder's production server would.
+package devserver
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"net/http"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/rs/zerolog"
+
+	"github.com/humop/humop"
+	"github.com/humop/humop/httpapi"
+	"github.com/humop/humop/kyc"
+	"github.com/humop/humop/memstore"
+)
+
+// Development is the environment name that turns the conveniences on.
+const Development = "development"
+
+// DefaultAddr is where the dev server listens unless told otherwise.
+const DefaultAddr = "127.0.0.1:8080"
+
+// Config configures a Server. The zero Config is a development server on
+// DefaultAddr with an in-memory store and KYC auto-approval.
+type Config struct {
+	// Addr is the TCP address to listen on. Default: DefaultAddr. Use
+	// "127.0.0.1:0" for a free port.
+	Addr string
+	// Environment names the environment. Default: Development. Any other
+	// value turns off auto-approval, the X-Operator-Id bypass and the dev
+	// controls.
+	Environment string
+	// ManualKYC turns off KYC auto-approval in development, so operators
+	// stay PENDING until a decision is recorded.
+	ManualKYC bool
+	// Logger receives the start line, the access lines and the use-case
+	// lines. The zero Logger writes nothing.
+	Logger zerolog.Logger
+}
+
+// Server is a running dev server's parts. Create it with New, start it with
+// Serve or ListenAndServe, and Close it when done.
+type Server struct {
+	cfg     Config
+	log     zerolog.Logger
+	clock   *Clock
+	store   store
+	svc     *humop.Service
+	handler *httpapi.Handler
+
+	mu       sync.Mutex
+	listener net.Listener
+	http     *http.Server
+}
+
+// store is what the dev server needs of a store beyond humop.Store.
+type store interface {
+	humop.Store
+	Reset(ctx context.Context) error
+	Close() error
+}
+
+// New builds a Server from cfg without listening yet.
+func New(cfg Config) (*Server, error) {
+	if cfg.Addr == "" {
+		cfg.Addr = DefaultAddr
+	}
+	if cfg.Environment == "" {
+		cfg.Environment = Development
+	}
+	s := &Server{cfg: cfg, log: cfg.Logger, clock: &Clock{}, store: &memstore.Store{}}
+
+	var reviewer kyc.Reviewer = kyc.Manual{}
+	if s.Development() && !cfg.ManualKYC {
+		reviewer = kyc.AutoApprove{}
+	}
+	svc, err := humop.New(humop.Options{
+		Store:    s.store,
+		Now:      s.clock.Now,
+		Reviewer: reviewer,
+		Logger:   s.log,
+	})
+	if err != nil {
+		return nil, err
+	}
+	s.svc = svc
+	s.handler = httpapi.New(httpapi.Options{
+		Service:     svc,
+		Logger:      s.log,
+		Development: s.Development(),
+	})
+	s.routes()
+	return s, nil
+}
+
+// Development reports whether the development conveniences are on.
+func (s *Server) Development() bool { return s.cfg.Environment == Development }
+
+// Service returns the humop.Service the server runs.
+func (s *Server) Service() *humop.Service { return s.svc }
+
+// Clock returns the server's controllable clock.
+func (s *Server) Clock() *Clock { return s.clock }
+
+// Handler returns the server's whole HTTP handler: the contract, /healthz,
+// and in development the dev controls.
+func (s *Server) Handler() http.Handler { return s.handler }
+
+func (s *Server) routes() {
+	s.handler.HandleFunc("GET /healthz", s.healthz)
+	if !s.Development() {
+		return
+	}
+	s.handler.HandleFunc("POST /dev/reset", s.reset)
+	s.handler.HandleFunc("POST /dev/clock/advance", s.advanceClock)
+}
+
+func (s *Server) healthz(w http.ResponseWriter, r *http.Request) error {
+	httpapi.WriteJSON(w, http.StatusOK, map[string]string{"status": "ok", "environment": s.cfg.Environment})
+	return nil
+}
+
+// reset serves POST /dev/reset: every record is removed and the clock goes
+// back to the real time.
+func (s *Server) reset(w http.ResponseWriter, r *http.Request) error {
+	if err := s.store.Reset(r.Context()); err != nil {
+		return fmt.Errorf("devserver: reset: %w", err)
+	}
+	s.clock.Reset()
+	s.log.Info().Msg("store reset")
+	httpapi.WriteJSON(w, http.StatusOK, map[string]string{"status": "reset"})
+	return nil
+}
+
+// Addr returns the address the server listens on, once it listens.
+func (s *Server) Addr() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.listener == nil {
+		return ""
+	}
+	return s.listener.Addr().String()
+}
+
+// Listen opens the server's TCP listener, so that Addr is known before
+// Serve is called.
+func (s *Server) Listen() error {
+	ln, err := net.Listen("tcp", s.cfg.Addr)
+	if err != nil {
+		return fmt.Errorf("devserver: listen on %s: %w", s.cfg.Addr, err)
+	}
+	s.mu.Lock()
+	s.listener = ln
+	s.mu.Unlock()
+	return nil
+}
+
+// Run listens (unless Listen was called) and serves until ctx is done, then
+// shuts down gracefully: requests in flight finish (for up to 10 seconds)
+// and the store is closed.
+func (s *Server) Run(ctx context.Context) error {
+	if s.Addr() == "" {
+		if err := s.Listen(); err != nil {
+			return err
+		}
+	}
+	srv := &http.Server{
+		Handler:           s.handler,
+		ReadHeaderTimeout: 10 * time.Second,
+		ReadTimeout:       30 * time.Second,
+		WriteTimeout:      30 * time.Second,
+		IdleTimeout:       2 * time.Minute,
+		MaxHeaderBytes:    64 << 10,
+	}
+	s.mu.Lock()
+	s.http = srv
+	ln := s.listener
+	s.mu.Unlock()
+
+	s.log.Info().
+		Str("url", "http://"+ln.Addr().String()).
+		Str("environment", s.cfg.Environment).
+		Str("store", "memory").
+		Bool("kyc_auto_approve", s.Development() && !s.cfg.ManualKYC).
+		Bool("dev_controls", s.Development()).
+		Msg("humop dev server listening")
+
+	errc := make(chan error, 1)
+	go func() { errc <- srv.Serve(ln) }()
+	select {
+	case err := <-errc:
+		s.store.Close()
+		return fmt.Errorf("devserver: serve: %w", err)
+	case <-ctx.Done():
+	}
+	s.log.Info().Msg("shutting down")
+	shutdownCtx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	err := srv.Shutdown(shutdownCtx)
+	if serr := <-errc; serr != nil && !errors.Is(serr, http.ErrServerClosed) && err == nil {
+		err = serr
+	}
+	if cerr := s.Close(); err == nil {
+		err = cerr
+	}
+	if err == nil {
+		s.log.Info().Msg("stopped")
+	}
+	return err
+}
+
+// Close closes the store. Run calls it on shutdown.
+func (s *Server) Close() error {
+	if err := s.store.Close(); err != nil {
+		return fmt.Errorf("devserver: close store: %w", err)
+	}
+	return nil
+}
+
+// advanceRequest is the body of POST /dev/clock/advance.
+type advanceRequest struct {
+	Duration string `json:"duration"`
+}
+
+// advanceClock serves POST /dev/clock/advance {"duration": "72h"}.
+func (s *Server) advanceClock(w http.ResponseWriter, r *http.Request) error {
+	var req advanceRequest
+	if err := httpapi.DecodeJSON(w, r, &req); err != nil {
+		return err
+	}
+	d, err := time.ParseDuration(strings.TrimSpace(req.Duration))
+	if err != nil || d <= 0 {
+		return invalid("duration", "duration must be a positive Go duration such as \"72h\" or \"90m\"")
+	}
+	now := s.clock.Advance(d)
+	s.log.Info().Dur("by", d).Time("now", now).Msg("clock advanced")
+	httpapi.WriteJSON(w, http.StatusOK, map[string]any{"now": httpapi.Time(now), "advanced_by": d.String()})
+	return nil
+}

@@ -1,0 +1,237 @@
+// Package humop is the operator side of a marketplace where AI agents post
+// tasks and verified humans, the operators, do them.
+//
+// A Service runs the use cases (register an operator, read and change a
+// profile, and more as the domain grows) against a Store. Each use case is
+// one storage transaction: it either happens whole or writes nothing. The
+// rules themselves live in the domain packages (operator, skills, kyc); the
+// Service composes them, and the adapters (memstore, boltstore) keep the
+// data. Package httpapi serves a Service over HTTP; package devserver wires
+// everything for local development.
+package humop
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"github.com/oklog/ulid/v2"
+	"github.com/rs/zerolog"
+
+	"github.com/humop/humop/kyc"
+	"github.com/humop/humop/operator"
+)
+
+// Store runs transactions. It is implemented by the adapters (memstore,
+// boltstore) and must be safe for concurrent use.
+//
+// Update runs fn in a read-write transaction and commits it when fn returns
+// nil; when fn returns an error nothing fn wrote is kept, and that error is
+// returned. View runs fn in a read-only transaction. Adapters may run fn more
+// than once (for example to batch commits), so fn must have no effect outside
+// the transaction.
+type Store interface {
+	View(ctx context.Context, fn func(Tx) error) error
+	Update(ctx context.Context, fn func(Tx) error) error
+}
+
+// Tx hands out the domain stores bound to one transaction. The stores are
+// valid only while the function given to View or Update runs.
+type Tx interface {
+	Operators() operator.Store
+	KYC() kyc.Store
+}
+
+// Options configure a Service. The zero value of every field but Store has a
+// sensible default.
+type Options struct {
+	// Store keeps the data. Required.
+	Store Store
+	// Now returns the current time. Default: time.Now.
+	Now func() time.Time
+	// NewID returns a new unique, time-ordered id without prefix.
+	// Default: a ULID from ulid.Make.
+	NewID func() string
+	// Reviewer decides KYC cases. Default: kyc.Manual, which leaves cases
+	// pending until a decision is recorded.
+	Reviewer kyc.Reviewer
+	// Logger receives one info line per use case that changed something.
+	// Default: the zero Logger, which writes nothing.
+	Logger zerolog.Logger
+}
+
+// Service runs humop's use cases. It is safe for concurrent use.
+type Service struct {
+	store    Store
+	now      func() time.Time
+	newID    func() string
+	reviewer kyc.Reviewer
+	log      zerolog.Logger
+}
+
+// New returns a Service with the given options.
+func New(opts Options) (*Service, error) {
+	if opts.Store == nil {
+		return nil, errors.New("humop: Options.Store is required")
+	}
+	s := &Service{
+		store:    opts.Store,
+		now:      opts.Now,
+		newID:    opts.NewID,
+		reviewer: opts.Reviewer,
+		log:      opts.Logger,
+	}
+	if s.now == nil {
+		s.now = time.Now
+	}
+	if s.newID == nil {
+		s.newID = func() string { return ulid.Make().String() }
+	}
+	if s.reviewer == nil {
+		s.reviewer = kyc.Manual{}
+	}
+	return s, nil
+}
+
+// Now returns the Service's current time.
+func (s *Service) Now() time.Time { return s.now().UTC() }
+
+// Profile is an operator as the operator sees themselves: the profile, the
+// KYC standing and the money.
+type Profile struct {
+	Operator  operator.Operator
+	KYCStatus kyc.Status
+	// Balances in cents.
+	PendingCents     int64
+	AvailableCents   int64
+	TotalEarnedCents int64
+	CompletedTasks   int
+}
+
+// RegisterOperator checks r and creates the operator with its KYC case. A
+// non-empty subject links the operator to that signed-in identity. The
+// reviewer is asked for a decision in the same transaction, so with
+// kyc.AutoApprove the operator comes back approved.
+//
+// Errors: a *fault.Error of kind Invalid naming the field,
+// operator.ErrEmailTaken, operator.ErrSubjectTaken.
+func (s *Service) RegisterOperator(ctx context.Context, r operator.Registration, subject string) (*Profile, error) {
+	now := s.Now()
+	op, err := operator.New(r, operator.IDPrefix+s.newID(), now)
+	if err != nil {
+		return nil, err
+	}
+	op.Subject = subject
+
+	var p *Profile
+	err = s.store.Update(ctx, func(tx Tx) error {
+		if err := tx.Operators().Insert(op); err != nil {
+			return err
+		}
+		c := kyc.Open(op.ID, now)
+		d, err := s.reviewer.Review(c)
+		if err != nil {
+			return fmt.Errorf("humop: kyc review of %s: %w", op.ID, err)
+		}
+		if d != nil {
+			if c, err = c.Decide(*d, now); err != nil {
+				return err
+			}
+		}
+		if err := tx.KYC().Put(c); err != nil {
+			return err
+		}
+		p = &Profile{Operator: *op, KYCStatus: c.Status}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	s.log.Info().Str("operator_id", op.ID).Str("email", MaskEmail(op.Email)).
+		Str("kyc_status", string(p.KYCStatus)).Msg("operator registered")
+	return p, nil
+}
+
+// Operator returns the profile of the operator with the id, or
+// operator.ErrNotFound.
+func (s *Service) Operator(ctx context.Context, id string) (*Profile, error) {
+	var p *Profile
+	err := s.store.View(ctx, func(tx Tx) error {
+		op, err := tx.Operators().Get(id)
+		if err != nil {
+			return err
+		}
+		p, err = profile(tx, op)
+		return err
+	})
+	return p, err
+}
+
+// OperatorBySubject returns the profile of the operator linked to a
+// signed-in identity, or operator.ErrNotFound.
+func (s *Service) OperatorBySubject(ctx context.Context, subject string) (*Profile, error) {
+	var p *Profile
+	err := s.store.View(ctx, func(tx Tx) error {
+		op, err := tx.Operators().BySubject(subject)
+		if err != nil {
+			return err
+		}
+		p, err = profile(tx, op)
+		return err
+	})
+	return p, err
+}
+
+// UpdateOperator applies u to the operator's profile and returns the new
+// profile. Invalid input changes nothing.
+func (s *Service) UpdateOperator(ctx context.Context, id string, u operator.Update) (*Profile, error) {
+	var p *Profile
+	err := s.store.Update(ctx, func(tx Tx) error {
+		op, err := tx.Operators().Get(id)
+		if err != nil {
+			return err
+		}
+		if u.IsZero() {
+			p, err = profile(tx, op)
+			return err
+		}
+		next, err := u.Apply(op, s.Now())
+		if err != nil {
+			return err
+		}
+		if err := tx.Operators().Replace(next); err != nil {
+			return err
+		}
+		p, err = profile(tx, next)
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	if !u.IsZero() {
+		s.log.Info().Str("operator_id", id).Msg("operator updated")
+	}
+	return p, nil
+}
+
+func profile(tx Tx, op *operator.Operator) (*Profile, error) {
+	c, err := tx.KYC().Get(op.ID)
+	if err != nil {
+		return nil, fmt.Errorf("humop: kyc case of %s: %w", op.ID, err)
+	}
+	return &Profile{Operator: *op, KYCStatus: c.Status}, nil
+}
+
+// MaskEmail hides most of an email address for logs: "maria@example.com"
+// becomes "m***@example.com".
+func MaskEmail(email string) string {
+	at := strings.LastIndexByte(email, '@')
+	if at <= 0 {
+		return "***"
+	}
+	_, n := utf8.DecodeRuneInString(email)
+	return email[:n] + "***" + email[at:]
+}
