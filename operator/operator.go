@@ -13,6 +13,7 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"github.com/humop/humop/country"
 	"github.com/humop/humop/fault"
 	"github.com/humop/humop/skills"
 )
@@ -282,7 +283,7 @@ func checkLocation(loc *Location) (*Location, error) {
 	if loc == nil {
 		return nil, nil
 	}
-	code, ok := CountryCode(loc.Country)
+	code, ok := country.Code(loc.Country)
 	if strings.TrimSpace(loc.Country) == "" {
 		return nil, invalid("location.country",
 			"location.country is required: an ISO 3166-1 alpha-2 code such as DE")

@@ -1,12 +1,12 @@
-package operator_test
+package country_test
 
 import (
 	"testing"
 
-	"github.com/humop/humop/operator"
+	"github.com/humop/humop/country"
 )
 
-func TestCountryCode(t *testing.T) {
+func TestCode(t *testing.T) {
 	tests := []struct {
 		name string
 		in   string
@@ -37,22 +37,22 @@ func TestCountryCode(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			got, ok := operator.CountryCode(tt.in)
+			got, ok := country.Code(tt.in)
 			if got != tt.want || ok != tt.ok {
-				t.Errorf("CountryCode(%q) = %q, %v; want %q, %v", tt.in, got, ok, tt.want, tt.ok)
+				t.Errorf("Code(%q) = %q, %v; want %q, %v", tt.in, got, ok, tt.want, tt.ok)
 			}
 		})
 	}
 }
 
-func TestCountryCodeAssignsExactly249Codes(t *testing.T) {
+func TestCodeAssignsExactly249Codes(t *testing.T) {
 	var n int
 	for a := 'A'; a <= 'Z'; a++ {
 		for b := 'A'; b <= 'Z'; b++ {
 			code := string([]rune{a, b})
-			got, ok := operator.CountryCode(code)
+			got, ok := country.Code(code)
 			if got != code {
-				t.Errorf("CountryCode(%q) = %q, %v; want %q, %v", code, got, ok, code, ok)
+				t.Errorf("Code(%q) = %q, %v; want %q, %v", code, got, ok, code, ok)
 			}
 			if ok {
 				n++
@@ -60,6 +60,6 @@ func TestCountryCodeAssignsExactly249Codes(t *testing.T) {
 		}
 	}
 	if n != 249 {
-		t.Errorf("CountryCode accepts %d of AA..ZZ; want 249", n)
+		t.Errorf("Code accepts %d of AA..ZZ; want 249", n)
 	}
 }

@@ -1,4 +1,7 @@
-package operator
+// Package country checks ISO 3166-1 alpha-2 country codes against the list
+// of officially assigned ones. Operators' locations and KYC documents both
+// name countries this way.
+package country
 
 import "strings"
 
@@ -27,10 +30,10 @@ func newCountrySet(list string) map[string]struct{} {
 	return set
 }
 
-// CountryCode trims surrounding white space from s, upper-cases its ASCII
+// Code trims surrounding white space from s, upper-cases its ASCII
 // letters and returns the result, reporting whether it is an officially
 // assigned ISO 3166-1 alpha-2 country code.
-func CountryCode(s string) (string, bool) {
+func Code(s string) (string, bool) {
 	s = upperASCII(strings.TrimSpace(s))
 	_, ok := countrySet[s]
 	return s, ok
