@@ -83,14 +83,16 @@ func New(cfg Config) (*Server, error) {
 	s := &Server{cfg: cfg, log: cfg.Logger, clock: &Clock{}, store: &memstore.Store{}}
 
 	var reviewer kyc.Reviewer = kyc.Manual{}
-	if s.Development() && !cfg.ManualKYC {
+	auto := s.Development() && !cfg.ManualKYC
+	if auto {
 		reviewer = kyc.AutoApprove{}
 	}
 	svc, err := humop.New(humop.Options{
-		Store:    s.store,
-		Now:      s.clock.Now,
-		Reviewer: reviewer,
-		Logger:   s.log,
+		Store:                 s.store,
+		Now:                   s.clock.Now,
+		Reviewer:              reviewer,
+		ApproveAtRegistration: auto,
+		Logger:                s.log,
 	})
 	if err != nil {
 		return nil, err
@@ -125,6 +127,7 @@ func (s *Server) routes() {
 	}
 	s.handler.HandleFunc("POST /dev/reset", s.reset)
 	s.handler.HandleFunc("POST /dev/clock/advance", s.advanceClock)
+	s.handler.HandleFunc("POST /dev/operators/{id}/kyc", s.decideKYC)
 }
 
 func (s *Server) healthz(w http.ResponseWriter, r *http.Request) error {

@@ -82,6 +82,8 @@ func (h *Handler) routes() {
 	h.handle("POST /api/v1/operator/register", h.registerOperator)
 	h.handle("GET /api/v1/operator/me", h.operatorOnly(h.getMe))
 	h.handle("PATCH /api/v1/operator/me", h.operatorOnly(h.patchMe))
+	h.handle("POST /api/v1/operator/kyc", h.operatorOnly(h.submitKYC))
+	h.handle("GET /api/v1/operator/kyc", h.operatorOnly(h.getKYC))
 }
 
 // handle registers a handler that returns an error; the error becomes the

@@ -26,12 +26,17 @@ var testNow = time.Date(2026, 4, 2, 12, 0, 0, 0, time.UTC)
 type env struct {
 	h     *httpapi.Handler
 	store *memstore.Store
+	svc   *humop.Service
+	now   *time.Time
 }
 
 type setup struct {
 	development bool
 	reviewer    kyc.Reviewer
 	tokens      httpapi.TokenVerifier
+	// pending leaves new operators' KYC pending; otherwise they are
+	// approved at registration, as the dev server does.
+	pending bool
 }
 
 func newEnv(t testing.TB, s setup) *env {
@@ -40,16 +45,18 @@ func newEnv(t testing.TB, s setup) *env {
 	if s.reviewer == nil {
 		s.reviewer = kyc.AutoApprove{}
 	}
+	now := testNow
 	svc, err := humop.New(humop.Options{
-		Store:    store,
-		Now:      func() time.Time { return testNow },
-		Reviewer: s.reviewer,
+		Store:                 store,
+		Now:                   func() time.Time { return now },
+		Reviewer:              s.reviewer,
+		ApproveAtRegistration: !s.pending,
 	})
 	if err != nil {
 		t.Fatal(err)
 	}
 	h := httpapi.New(httpapi.Options{Service: svc, Development: s.development, Tokens: s.tokens})
-	return &env{h: h, store: store}
+	return &env{h: h, store: store, svc: svc, now: &now}
 }
 
 func devEnv(t testing.TB) *env { return newEnv(t, setup{development: true}) }
@@ -436,7 +443,7 @@ func TestOperatorEndpointsNeedCredentials(t *testing.T) {
 func TestProductionIgnoresTheBypassHeader(t *testing.T) {
 	dev := devEnv(t)
 	id := dev.register(t, maria())
-	prod := newEnv(t, setup{development: false, reviewer: kyc.Manual{}})
+	prod := newEnv(t, setup{development: false, pending: true})
 	// Share the data: the same store behind a production handler.
 	svc, err := humop.New(humop.Options{Store: dev.store, Now: func() time.Time { return testNow }})
 	if err != nil {
@@ -467,7 +474,7 @@ func TestRegistrationWithTokenLinksTheSubject(t *testing.T) {
 	tokens := fakeTokens{"good-token": "user_1", "other-token": "user_2"}
 	for _, development := range []bool{true, false} {
 		t.Run(fmt.Sprintf("development=%v", development), func(t *testing.T) {
-			e := newEnv(t, setup{development: development, tokens: tokens, reviewer: kyc.Manual{}})
+			e := newEnv(t, setup{development: development, tokens: tokens, pending: true})
 			res := e.call(t, "POST", "/api/v1/operator/register", maria(), "Authorization", "Bearer good-token")
 			if res.status != http.StatusCreated {
 				t.Fatalf("register: status %d; body %s", res.status, res.raw)

@@ -140,6 +140,15 @@ func (t Time) MarshalJSON() ([]byte, error) {
 	return []byte(`"` + time.Time(t).UTC().Format(TimeFormat) + `"`), nil
 }
 
+// optTime returns nil for the zero time, so it encodes as null.
+func optTime(t time.Time) *Time {
+	if t.IsZero() {
+		return nil
+	}
+	wt := Time(t)
+	return &wt
+}
+
 // Hundredths is a number with two decimals on the wire, held as an integer
 // count of hundredths (cents for money, hundredths of a star for ratings).
 // It always encodes with two decimals, as 15.00 or 4.75.

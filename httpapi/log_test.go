@@ -12,14 +12,13 @@ import (
 
 	"github.com/humop/humop"
 	"github.com/humop/humop/httpapi"
-	"github.com/humop/humop/kyc"
 	"github.com/humop/humop/memstore"
 )
 
 func TestOneAccessLinePerRequestWithoutSecrets(t *testing.T) {
 	var buf bytes.Buffer
 	log := zerolog.New(&buf)
-	svc, err := humop.New(humop.Options{Store: &memstore.Store{}, Reviewer: kyc.AutoApprove{}, Logger: log,
+	svc, err := humop.New(humop.Options{Store: &memstore.Store{}, ApproveAtRegistration: true, Logger: log,
 		Now: func() time.Time { return testNow }})
 	if err != nil {
 		t.Fatal(err)
