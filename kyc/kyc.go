@@ -202,8 +202,8 @@ func (c *Case) Submit(s Submission, now time.Time) (*Case, error) {
 
 // Decision is a reviewer's verdict.
 type Decision struct {
-	// Review is the number of the review decided. Zero means the review
-	// open now (for manual decisions); providers should always set it.
+	// Review is the number of the review decided. Zero means the latest
+	// review (for manual decisions); providers should always set it.
 	Review int
 	Status Status // Approved or Rejected
 	Reason string
@@ -237,7 +237,7 @@ func (c *Case) Decide(d Decision, now time.Time) (*Case, bool, error) {
 	}
 	review := d.Review
 	if review == 0 {
-		if !c.ReviewOpen {
+		if c.Review == 0 {
 			return c, false, ErrNoOpenReview
 		}
 		review = c.Review
