@@ -222,6 +222,29 @@ func (s *Service) UpdateOperator(ctx context.Context, id string, u operator.Upda
 	return p, nil
 }
 
+// LinkSubject links a signed-in identity to an operator that has none and
+// returns the operator's subject: the existing one when it already has one,
+// else subject. Linking a subject that another operator holds is
+// operator.ErrSubjectTaken.
+func (s *Service) LinkSubject(ctx context.Context, operatorID, subject string) (string, error) {
+	var linked string
+	err := s.store.Update(ctx, func(tx Tx) error {
+		op, err := tx.Operators().Get(operatorID)
+		if err != nil {
+			return err
+		}
+		if op.Subject != "" {
+			linked = op.Subject
+			return nil
+		}
+		op.Subject = subject
+		op.UpdatedAt = s.Now()
+		linked = subject
+		return tx.Operators().Replace(op)
+	})
+	return linked, err
+}
+
 func profile(tx Tx, op *operator.Operator) (*Profile, error) {
 	c, err := tx.KYC().Get(op.ID)
 	if err != nil {

@@ -21,6 +21,7 @@ import (
 	"github.com/rs/zerolog"
 
 	"github.com/humop/humop"
+	"github.com/humop/humop/clerk"
 	"github.com/humop/humop/httpapi"
 	"github.com/humop/humop/kyc"
 	"github.com/humop/humop/memstore"
@@ -45,10 +46,36 @@ type Config struct {
 	// ManualKYC turns off KYC auto-approval in development, so operators
 	// stay PENDING until a decision is recorded.
 	ManualKYC bool
+	// Clerk configures verification of Clerk session tokens. When neither
+	// key source is set, only the dev server's own tokens are accepted (in
+	// development) and no token at all elsewhere.
+	Clerk ClerkConfig
+	// TokenKeyFile is a PEM file holding the private key of the dev
+	// tokens, created on first use, so that tokens survive restarts. Empty:
+	// a new key at every start.
+	TokenKeyFile string
 	// Logger receives the start line, the access lines and the use-case
 	// lines. The zero Logger writes nothing.
 	Logger zerolog.Logger
 }
+
+// ClerkConfig locates the keys and names the claims of a Clerk instance.
+type ClerkConfig struct {
+	// JWTKey is the instance's PEM public key (CLERK_JWT_KEY).
+	JWTKey string
+	// JWKSURL is the instance's JWKS URL (CLERK_JWKS_URL), used when
+	// JWTKey is empty.
+	JWKSURL string
+	// Issuer is the exact "iss" of the instance's tokens (CLERK_ISSUER);
+	// required with either key source.
+	Issuer string
+	// AuthorizedParties, when set, are the accepted "azp" origins
+	// (CLERK_AUTHORIZED_PARTIES).
+	AuthorizedParties []string
+}
+
+// configured reports whether a key source is set.
+func (c ClerkConfig) configured() bool { return c.JWTKey != "" || c.JWKSURL != "" }
 
 // Server is a running dev server's parts. Create it with New, start it with
 // Serve or ListenAndServe, and Close it when done.
@@ -59,6 +86,9 @@ type Server struct {
 	store   store
 	svc     *humop.Service
 	handler *httpapi.Handler
+
+	signer    *clerk.Signer     // dev tokens; nil outside development
+	verifiers []*clerk.Verifier // closed by Close
 
 	mu       sync.Mutex
 	listener net.Listener
@@ -98,13 +128,85 @@ func New(cfg Config) (*Server, error) {
 		return nil, err
 	}
 	s.svc = svc
+	tokens, err := s.tokenVerifiers()
+	if err != nil {
+		s.Close()
+		return nil, err
+	}
 	s.handler = httpapi.New(httpapi.Options{
 		Service:     svc,
 		Logger:      s.log,
 		Development: s.Development(),
+		Tokens:      tokens,
 	})
 	s.routes()
 	return s, nil
+}
+
+// tokenVerifiers sets up the dev token signer (in development) and the
+// verifiers of every accepted issuer.
+func (s *Server) tokenVerifiers() (httpapi.TokenVerifier, error) {
+	var vs []httpapi.ClaimsVerifier
+	if c := s.cfg.Clerk; c.configured() {
+		if c.Issuer == "" {
+			return nil, errors.New("devserver: CLERK_ISSUER is required with CLERK_JWT_KEY or CLERK_JWKS_URL")
+		}
+		cfg := clerk.Config{Issuer: c.Issuer, AuthorizedParties: c.AuthorizedParties}
+		if c.JWTKey != "" {
+			cfg.PublicKeyPEM = c.JWTKey
+		} else {
+			cfg.JWKSURL = c.JWKSURL
+		}
+		v, err := clerk.New(context.Background(), cfg)
+		if err != nil {
+			return nil, fmt.Errorf("devserver: clerk verifier: %w", err)
+		}
+		s.verifiers = append(s.verifiers, v)
+		vs = append(vs, v)
+	}
+	if s.Development() {
+		var err error
+		if s.cfg.TokenKeyFile != "" {
+			s.signer, err = clerk.LoadOrGenerateSigner(s.cfg.TokenKeyFile, DevIssuer)
+		} else {
+			s.signer, err = clerk.GenerateSigner(DevIssuer)
+		}
+		if err != nil {
+			return nil, fmt.Errorf("devserver: dev token key: %w", err)
+		}
+		v, err := clerk.New(context.Background(), clerk.Config{
+			Issuer:       DevIssuer,
+			PublicKeyPEM: s.signer.PublicKeyPEM(),
+			Now:          s.clock.Now,
+		})
+		if err != nil {
+			return nil, fmt.Errorf("devserver: dev token verifier: %w", err)
+		}
+		s.verifiers = append(s.verifiers, v)
+		vs = append(vs, v)
+	}
+	if len(vs) == 0 {
+		return nil, nil
+	}
+	return httpapi.ClerkTokens(vs...), nil
+}
+
+// authMode describes for the start line which tokens are accepted.
+func (s *Server) authMode() string {
+	var modes []string
+	switch {
+	case s.cfg.Clerk.JWTKey != "":
+		modes = append(modes, "clerk (PEM key)")
+	case s.cfg.Clerk.JWKSURL != "":
+		modes = append(modes, "clerk (JWKS)")
+	}
+	if s.signer != nil {
+		modes = append(modes, "dev tokens", "X-Operator-Id")
+	}
+	if len(modes) == 0 {
+		return "none: set CLERK_JWT_KEY or CLERK_JWKS_URL with CLERK_ISSUER"
+	}
+	return strings.Join(modes, ", ")
 }
 
 // Development reports whether the development conveniences are on.
@@ -128,6 +230,8 @@ func (s *Server) routes() {
 	s.handler.HandleFunc("POST /dev/reset", s.reset)
 	s.handler.HandleFunc("POST /dev/clock/advance", s.advanceClock)
 	s.handler.HandleFunc("POST /dev/operators/{id}/kyc", s.decideKYC)
+	s.handler.HandleFunc("POST /dev/tokens", s.issueToken)
+	s.handler.HandleFunc("GET /.well-known/jwks.json", s.jwks)
 }
 
 func (s *Server) healthz(w http.ResponseWriter, r *http.Request) error {
@@ -198,6 +302,7 @@ func (s *Server) Run(ctx context.Context) error {
 		Str("store", "memory").
 		Bool("kyc_auto_approve", s.Development() && !s.cfg.ManualKYC).
 		Bool("dev_controls", s.Development()).
+		Str("auth", s.authMode()).
 		Msg("humop dev server listening")
 
 	errc := make(chan error, 1)
@@ -224,8 +329,12 @@ func (s *Server) Run(ctx context.Context) error {
 	return err
 }
 
-// Close closes the store. Run calls it on shutdown.
+// Close stops the token verifiers and closes the store. Run calls it on
+// shutdown.
 func (s *Server) Close() error {
+	for _, v := range s.verifiers {
+		v.Close()
+	}
 	if err := s.store.Close(); err != nil {
 		return fmt.Errorf("devserver: close store: %w", err)
 	}

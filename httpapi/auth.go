@@ -69,12 +69,7 @@ func (a *authenticator) subject(r *http.Request) (string, error) {
 		if fe := fault.As(err); fe != nil && fe.Kind == fault.Unauthenticated {
 			return "", err
 		}
-		msg := "token is invalid"
-		var d interface{ ClientDescription() string }
-		if errors.As(err, &d) {
-			msg = d.ClientDescription()
-		}
-		return "", &fault.Error{Kind: fault.Unauthenticated, Code: "invalid_token", Message: msg}
+		return "", &fault.Error{Kind: fault.Unauthenticated, Code: "invalid_token", Message: "token is invalid"}
 	}
 	return sub, nil
 }

@@ -8,6 +8,7 @@ import (
 	"io"
 	"os"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/rs/zerolog"
@@ -21,6 +22,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 	fs := flag.NewFlagSet("devserver", flag.ContinueOnError)
 	fs.SetOutput(stdout)
 	addr := fs.String("addr", envOr(getenv, "ADDR", devserver.DefaultAddr), "`address` to listen on (ADDR)")
+	tokenKey := fs.String("token-key", getenv("TOKEN_KEY_FILE"),
+		"PEM `file` for the dev token signing key, created if missing, so tokens survive restarts (TOKEN_KEY_FILE)")
 	autoApprove := fs.Bool("kyc-auto-approve", true, "approve KYC at registration in development (KYC_AUTO_APPROVE)")
 	if v := getenv("KYC_AUTO_APPROVE"); v != "" {
 		b, err := strconv.ParseBool(v)
@@ -44,12 +47,30 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 		Addr:        *addr,
 		Environment: env,
 		ManualKYC:   !*autoApprove,
-		Logger:      newLogger(stdout, getenv),
+		Clerk: devserver.ClerkConfig{
+			JWTKey:            getenv("CLERK_JWT_KEY"),
+			JWKSURL:           getenv("CLERK_JWKS_URL"),
+			Issuer:            getenv("CLERK_ISSUER"),
+			AuthorizedParties: splitList(getenv("CLERK_AUTHORIZED_PARTIES")),
+		},
+		TokenKeyFile: *tokenKey,
+		Logger:       newLogger(stdout, getenv),
 	})
 	if err != nil {
 		return err
 	}
 	return srv.Run(ctx)
+}
+
+// splitList splits a comma-separated list, dropping empty items.
+func splitList(s string) []string {
+	var out []string
+	for _, item := range strings.Split(s, ",") {
+		if item = strings.TrimSpace(item); item != "" {
+			out = append(out, item)
+		}
+	}
+	return out
 }
 
 func envOr(getenv func(string) string, key, def string) string {
