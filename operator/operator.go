@@ -11,6 +11,7 @@ import (
 	"net/mail"
 	"strings"
 	"time"
+	"unicode"
 	"unicode/utf8"
 
 	"github.com/humop/humop/country"
@@ -263,11 +264,14 @@ func checkPhone(s string) (string, error) {
 		}
 		b.WriteRune(r)
 	}
+	const rule = "phone must be an international number in E.164 form, such as +14155550100"
 	phone := b.String()
 	if phone == "" {
+		if strings.TrimSpace(s) != "" {
+			return "", invalid("phone", rule)
+		}
 		return "", nil
 	}
-	const rule = "phone must be an international number in E.164 form, such as +14155550100"
 	if phone[0] != '+' || len(phone) < 9 || len(phone) > 16 || phone[1] == '0' {
 		return "", invalid("phone", rule)
 	}
@@ -316,13 +320,9 @@ func unknownName(err error) string {
 	return ""
 }
 
+// hasControl reports whether s holds a control character (C0 or C1).
 func hasControl(s string) bool {
-	for _, r := range s {
-		if r < 0x20 || r == 0x7f {
-			return true
-		}
-	}
-	return false
+	return strings.IndexFunc(s, unicode.IsControl) >= 0
 }
 
 // Store keeps operators. Implementations are bound to one transaction (see

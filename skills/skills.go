@@ -125,11 +125,23 @@ func (s Skill) Physical() bool { return s.Domain() == Physical }
 // Parse returns the skill named name. Names are matched exactly after
 // trimming spaces and upper-casing, so "photo" is PHOTO.
 func Parse(name string) (Skill, error) {
-	s := Skill(strings.ToUpper(strings.TrimSpace(name)))
+	s := Skill(upperASCII(strings.TrimSpace(name)))
 	if !s.Valid() {
 		return "", &UnknownError{Name: name}
 	}
 	return s, nil
+}
+
+// upperASCII upper-cases ASCII letters only, so that no other letter folds
+// into a skill name.
+func upperASCII(s string) string {
+	b := []byte(s)
+	for i, c := range b {
+		if 'a' <= c && c <= 'z' {
+			b[i] = c - 'a' + 'A'
+		}
+	}
+	return string(b)
 }
 
 // UnknownError is returned by Parse and ParseSet for a name that is not a
@@ -227,8 +239,11 @@ func (s Set) MarshalJSON() ([]byte, error) {
 
 // UnmarshalJSON decodes an array of names. Unlike ParseSet it keeps an empty
 // array empty; defaulting to every skill is a registration rule, not a
-// property of the encoding.
+// property of the encoding. JSON null leaves s unchanged.
 func (s *Set) UnmarshalJSON(b []byte) error {
+	if string(b) == "null" {
+		return nil // as encoding/json does for other types: leave s as it is
+	}
 	var names []string
 	if err := json.Unmarshal(b, &names); err != nil {
 		return fmt.Errorf("skills: set must be an array of names: %w", err)
