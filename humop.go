@@ -21,8 +21,10 @@ import (
 	"github.com/oklog/ulid/v2"
 	"github.com/rs/zerolog"
 
+	"github.com/humop/humop/agent"
 	"github.com/humop/humop/kyc"
 	"github.com/humop/humop/operator"
+	"github.com/humop/humop/task"
 )
 
 // Store runs transactions. It is implemented by the adapters (memstore,
@@ -43,6 +45,8 @@ type Store interface {
 type Tx interface {
 	Operators() operator.Store
 	KYC() kyc.Store
+	Agents() agent.Store
+	Tasks() task.Store
 }
 
 // Options configure a Service. The zero value of every field but Store has a
@@ -63,6 +67,12 @@ type Options struct {
 	// is the one way to APPROVED that skips a review, and the history of
 	// each case it approves says so.
 	ApproveAtRegistration bool
+	// Guardian checks submitted work. Default: none, so submitted tasks
+	// wait for RecordGuardianOutcome.
+	Guardian Guardian
+	// Notifier hears of every task status change once it is committed.
+	// Default: none.
+	Notifier Notifier
 	// Logger receives one info line per use case that changed something.
 	// Default: the zero Logger, which writes nothing.
 	Logger zerolog.Logger
@@ -75,6 +85,8 @@ type Service struct {
 	newID    func() string
 	reviewer kyc.Reviewer
 	approve  bool
+	guardian Guardian
+	notifier Notifier
 	log      zerolog.Logger
 }
 
@@ -89,6 +101,8 @@ func New(opts Options) (*Service, error) {
 		newID:    opts.NewID,
 		reviewer: opts.Reviewer,
 		approve:  opts.ApproveAtRegistration,
+		guardian: opts.Guardian,
+		notifier: opts.Notifier,
 		log:      opts.Logger,
 	}
 	if s.now == nil {

@@ -42,7 +42,11 @@ func (h *Handler) writeError(w http.ResponseWriter, r *http.Request, err error) 
 		return
 	}
 	if fe.Kind == fault.Unauthenticated {
-		w.Header().Set("WWW-Authenticate", bearerChallenge(fe))
+		if fe.Code == "invalid_api_key" {
+			w.Header().Set("WWW-Authenticate", `APIKey realm="humop", header="X-API-Key"`)
+		} else {
+			w.Header().Set("WWW-Authenticate", bearerChallenge(fe))
+		}
 	}
 	writeJSON(w, status, errorBody{Error: fe.Message, Code: fe.CodeOrKind()})
 }

@@ -84,6 +84,21 @@ func (h *Handler) routes() {
 	h.handle("PATCH /api/v1/operator/me", h.operatorOnly(h.patchMe))
 	h.handle("POST /api/v1/operator/kyc", h.operatorOnly(h.submitKYC))
 	h.handle("GET /api/v1/operator/kyc", h.operatorOnly(h.getKYC))
+	h.handle("GET /api/v1/operator/tasks", h.operatorOnly(h.browseTasks))
+	h.handle("GET /api/v1/operator/tasks/assigned", h.operatorOnly(h.assignedTasks))
+	h.handle("GET /api/v1/operator/tasks/{id}", h.operatorOnly(h.getOperatorTask))
+	h.handle("POST /api/v1/operator/tasks/{id}/accept", h.operatorOnly(h.acceptTask))
+	h.handle("POST /api/v1/operator/tasks/{id}/start", h.operatorOnly(h.startTask))
+	h.handle("POST /api/v1/operator/tasks/{id}/submit", h.operatorOnly(h.submitTask))
+
+	h.handle("POST /api/v1/agents/register", h.registerAgent)
+	h.handle("POST /api/v1/tasks", h.agentOnly(h.postTask))
+	h.handle("GET /api/v1/tasks", h.agentOnly(h.listAgentTasks))
+	h.handle("GET /api/v1/tasks/{id}", h.agentOnly(h.getAgentTask))
+	h.handle("POST /api/v1/tasks/{id}/estimate/approve", h.agentOnly(h.approveEstimate))
+	h.handle("POST /api/v1/tasks/{id}/estimate/reject", h.agentOnly(h.rejectEstimate))
+	h.handle("POST /api/v1/tasks/{id}/cancel", h.agentOnly(h.cancelTask))
+	h.handle("POST /api/v1/tasks/{id}/review", h.agentOnly(h.reviewTask))
 }
 
 // handle registers a handler that returns an error; the error becomes the

@@ -13,8 +13,10 @@ import (
 	"sync"
 
 	"github.com/humop/humop"
+	"github.com/humop/humop/agent"
 	"github.com/humop/humop/kyc"
 	"github.com/humop/humop/operator"
+	"github.com/humop/humop/task"
 )
 
 // Store is an in-memory humop.Store.
@@ -25,10 +27,15 @@ type Store struct {
 
 // data is everything the store holds, one table per record kind or index.
 type data struct {
-	operators table[*operator.Operator]
-	emails    table[string] // operator.EmailKey -> operator id
-	subjects  table[string] // identity subject -> operator id
-	cases     table[*kyc.Case]
+	operators   table[*operator.Operator]
+	emails      table[string] // operator.EmailKey -> operator id
+	subjects    table[string] // identity subject -> operator id
+	cases       table[*kyc.Case]
+	agents      table[*agent.Agent]
+	agentEmails table[string] // agent.EmailKey -> agent id
+	agentKeys   table[string] // API key hash -> agent id
+	tasks       table[*task.Task]
+	taskIndex   taskIndex // of committed tasks only
 }
 
 var _ humop.Store = (*Store)(nil)
@@ -78,19 +85,37 @@ type tx struct {
 
 func (t *tx) Operators() operator.Store { return operators{t} }
 func (t *tx) KYC() kyc.Store            { return cases{t} }
+func (t *tx) Agents() agent.Store       { return agents{t} }
+func (t *tx) Tasks() task.Store         { return tasks{t} }
 
 func (t *tx) commit() {
-	t.d.operators.commit()
-	t.d.emails.commit()
-	t.d.subjects.commit()
-	t.d.cases.commit()
+	d := t.d
+	for id, next := range d.tasks.pending {
+		if old, ok := d.tasks.rows[id]; ok {
+			d.taskIndex.remove(old)
+		}
+		d.taskIndex.add(next)
+	}
+	d.operators.commit()
+	d.emails.commit()
+	d.subjects.commit()
+	d.cases.commit()
+	d.agents.commit()
+	d.agentEmails.commit()
+	d.agentKeys.commit()
+	d.tasks.commit()
 }
 
 func (t *tx) rollback() {
-	t.d.operators.rollback()
-	t.d.emails.rollback()
-	t.d.subjects.rollback()
-	t.d.cases.rollback()
+	d := t.d
+	d.operators.rollback()
+	d.emails.rollback()
+	d.subjects.rollback()
+	d.cases.rollback()
+	d.agents.rollback()
+	d.agentEmails.rollback()
+	d.agentKeys.rollback()
+	d.tasks.rollback()
 }
 
 // readOnlyError is a programming error: a write inside View.

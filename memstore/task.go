@@ -1,0 +1,203 @@
+package memstore
+
+import (
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/humop/humop/skills"
+	"github.com/humop/humop/task"
+)
+
+type tasks struct{ t *tx }
+
+func (s tasks) Insert(t *task.Task) error {
+	if err := s.t.checkWritable(); err != nil {
+		return err
+	}
+	if _, ok := s.t.d.tasks.get(t.ID); ok {
+		return fmt.Errorf("memstore: insert task %s: id already used", t.ID)
+	}
+	s.t.d.tasks.put(t.ID, t.Clone())
+	return nil
+}
+
+func (s tasks) Get(id string) (*task.Task, error) {
+	t, ok := s.t.d.tasks.get(id)
+	if !ok {
+		return nil, task.ErrNotFound
+	}
+	return t.Clone(), nil
+}
+
+func (s tasks) Replace(t *task.Task) error {
+	if err := s.t.checkWritable(); err != nil {
+		return err
+	}
+	if _, ok := s.t.d.tasks.get(t.ID); !ok {
+		return task.ErrNotFound
+	}
+	s.t.d.tasks.put(t.ID, t.Clone())
+	return nil
+}
+
+// dirty reports whether this transaction has written tasks, in which case
+// the committed index does not tell the whole truth and lists scan instead.
+func (s tasks) dirty() bool { return len(s.t.d.tasks.pending) > 0 }
+
+func (s tasks) ListOpen(types skills.Set, now time.Time, offset, limit int) ([]*task.Task, int, error) {
+	keep := func(t *task.Task) bool {
+		return t.Status == task.Pending && types.Has(t.Type) && t.Deadline.After(now)
+	}
+	if s.dirty() {
+		return s.scan(keep, offset, limit)
+	}
+	var lists [][]string
+	for _, sk := range types.Skills() {
+		lists = append(lists, s.t.d.taskIndex.open[sk])
+	}
+	return s.page(mergeNewest(lists), keep, offset, limit)
+}
+
+func (s tasks) ListByAgent(agentID string, status task.Status, offset, limit int) ([]*task.Task, int, error) {
+	keep := func(t *task.Task) bool {
+		return t.AgentID == agentID && (status == "" || t.Status == status)
+	}
+	if s.dirty() {
+		return s.scan(keep, offset, limit)
+	}
+	return s.page(newest(s.t.d.taskIndex.byAgent[agentID]), keep, offset, limit)
+}
+
+func (s tasks) ListByOperator(operatorID string, offset, limit int) ([]*task.Task, int, error) {
+	keep := func(t *task.Task) bool { return t.OperatorID == operatorID }
+	if s.dirty() {
+		return s.scan(keep, offset, limit)
+	}
+	return s.page(newest(s.t.d.taskIndex.byOperator[operatorID]), keep, offset, limit)
+}
+
+// page walks ids (newest first), counting every task kept and copying those
+// inside the window.
+func (s tasks) page(ids func(yield func(string) bool), keep func(*task.Task) bool, offset, limit int) ([]*task.Task, int, error) {
+	out := []*task.Task{}
+	total := 0
+	for id := range ids {
+		t, ok := s.t.d.tasks.get(id)
+		if !ok || !keep(t) {
+			continue
+		}
+		if total >= offset && len(out) < limit {
+			out = append(out, t.Clone())
+		}
+		total++
+	}
+	return out, total, nil
+}
+
+// scan lists by looking at every task, committed or written in this
+// transaction.
+func (s tasks) scan(keep func(*task.Task) bool, offset, limit int) ([]*task.Task, int, error) {
+	d := s.t.d
+	var ids []string
+	for id := range d.tasks.rows {
+		if _, written := d.tasks.pending[id]; !written {
+			ids = append(ids, id)
+		}
+	}
+	for id := range d.tasks.pending {
+		ids = append(ids, id)
+	}
+	slices.Sort(ids)
+	return s.page(newest(ids), keep, offset, limit)
+}
+
+// taskIndex holds, for committed tasks, the ids in ascending order (ULIDs:
+// creation order) of the open tasks of each type, and of every task by
+// agent and by holder. Lists walk them backwards for newest first.
+type taskIndex struct {
+	open       map[skills.Skill][]string
+	byAgent    map[string][]string
+	byOperator map[string][]string
+}
+
+func (x *taskIndex) add(t *task.Task) {
+	if x.open == nil {
+		x.open = make(map[skills.Skill][]string)
+		x.byAgent = make(map[string][]string)
+		x.byOperator = make(map[string][]string)
+	}
+	if t.Status == task.Pending {
+		x.open[t.Type] = insertSorted(x.open[t.Type], t.ID)
+	}
+	x.byAgent[t.AgentID] = insertSorted(x.byAgent[t.AgentID], t.ID)
+	if t.OperatorID != "" {
+		x.byOperator[t.OperatorID] = insertSorted(x.byOperator[t.OperatorID], t.ID)
+	}
+}
+
+func (x *taskIndex) remove(t *task.Task) {
+	if t.Status == task.Pending {
+		x.open[t.Type] = removeSorted(x.open[t.Type], t.ID)
+	}
+	x.byAgent[t.AgentID] = removeSorted(x.byAgent[t.AgentID], t.ID)
+	if t.OperatorID != "" {
+		x.byOperator[t.OperatorID] = removeSorted(x.byOperator[t.OperatorID], t.ID)
+	}
+}
+
+func insertSorted(ids []string, id string) []string {
+	if n := len(ids); n == 0 || ids[n-1] < id {
+		return append(ids, id) // the usual case: a new, newest id
+	}
+	i, found := slices.BinarySearch(ids, id)
+	if found {
+		return ids
+	}
+	return slices.Insert(ids, i, id)
+}
+
+func removeSorted(ids []string, id string) []string {
+	i, found := slices.BinarySearch(ids, id)
+	if !found {
+		return ids
+	}
+	return slices.Delete(ids, i, i+1)
+}
+
+// newest yields ids from last to first.
+func newest(ids []string) func(func(string) bool) {
+	return func(yield func(string) bool) {
+		for i := len(ids) - 1; i >= 0; i-- {
+			if !yield(ids[i]) {
+				return
+			}
+		}
+	}
+}
+
+// mergeNewest yields the ids of several ascending lists, largest first.
+func mergeNewest(lists [][]string) func(func(string) bool) {
+	return func(yield func(string) bool) {
+		pos := make([]int, len(lists))
+		for i, l := range lists {
+			pos[i] = len(l) - 1
+		}
+		for {
+			best := -1
+			for i, l := range lists {
+				if pos[i] >= 0 && (best < 0 || strings.Compare(l[pos[i]], lists[best][pos[best]]) > 0) {
+					best = i
+				}
+			}
+			if best < 0 {
+				return
+			}
+			if !yield(lists[best][pos[best]]) {
+				return
+			}
+			pos[best]--
+		}
+	}
+}
