@@ -468,3 +468,16 @@ func (s *Service) RecordGuardianOutcome(ctx context.Context, taskID string, o Gu
 	s.notify(changes)
 	return out, nil
 }
+
+// Task returns any task by id, for the platform side (the dev server's
+// controls); operators and agents use OperatorTask and AgentTask, which
+// check ownership.
+func (s *Service) Task(ctx context.Context, taskID string) (*task.Task, error) {
+	var out *task.Task
+	err := s.store.View(ctx, func(tx Tx) error {
+		var err error
+		out, err = tx.Tasks().Get(taskID)
+		return err
+	})
+	return out, err
+}

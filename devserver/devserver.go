@@ -25,6 +25,7 @@ import (
 	"github.com/humop/humop/httpapi"
 	"github.com/humop/humop/kyc"
 	"github.com/humop/humop/memstore"
+	"github.com/humop/humop/webhook"
 )
 
 // Development is the environment name that turns the conveniences on.
@@ -46,6 +47,12 @@ type Config struct {
 	// ManualKYC turns off KYC auto-approval in development, so operators
 	// stay PENDING until a decision is recorded.
 	ManualKYC bool
+	// SimulateOperators is the number of simulated operators (development
+	// only) that claim, start and submit matching tasks on their own.
+	SimulateOperators int
+	// SimulationPace is how often each simulated operator acts. Default:
+	// DefaultSimulationPace.
+	SimulationPace time.Duration
 	// Clerk configures verification of Clerk session tokens. When neither
 	// key source is set, only the dev server's own tokens are accepted (in
 	// development) and no token at all elsewhere.
@@ -89,6 +96,8 @@ type Server struct {
 
 	signer    *clerk.Signer     // dev tokens; nil outside development
 	verifiers []*clerk.Verifier // closed by Close
+	guardian  *guardian
+	webhooks  *webhook.Dispatcher
 
 	mu       sync.Mutex
 	listener net.Listener
@@ -110,7 +119,8 @@ func New(cfg Config) (*Server, error) {
 	if cfg.Environment == "" {
 		cfg.Environment = Development
 	}
-	s := &Server{cfg: cfg, log: cfg.Logger, clock: &Clock{}, store: &memstore.Store{}}
+	s := &Server{cfg: cfg, log: cfg.Logger, clock: &Clock{}, store: &memstore.Store{}, guardian: &guardian{}}
+	s.webhooks = webhook.New(webhook.Options{Logger: s.log})
 
 	var reviewer kyc.Reviewer = kyc.Manual{}
 	auto := s.Development() && !cfg.ManualKYC
@@ -122,6 +132,8 @@ func New(cfg Config) (*Server, error) {
 		Now:                   s.clock.Now,
 		Reviewer:              reviewer,
 		ApproveAtRegistration: auto,
+		Guardian:              s.guardian,
+		Notifier:              notifier{s.webhooks},
 		Logger:                s.log,
 	})
 	if err != nil {
@@ -191,6 +203,14 @@ func (s *Server) tokenVerifiers() (httpapi.TokenVerifier, error) {
 	return httpapi.ClerkTokens(vs...), nil
 }
 
+// simulated returns the number of simulated operators that will run.
+func (s *Server) simulated() int {
+	if !s.Development() {
+		return 0
+	}
+	return max(s.cfg.SimulateOperators, 0)
+}
+
 // authMode describes for the start line which tokens are accepted.
 func (s *Server) authMode() string {
 	var modes []string
@@ -231,6 +251,7 @@ func (s *Server) routes() {
 	s.handler.HandleFunc("POST /dev/clock/advance", s.advanceClock)
 	s.handler.HandleFunc("POST /dev/operators/{id}/kyc", s.decideKYC)
 	s.handler.HandleFunc("POST /dev/tokens", s.issueToken)
+	s.handler.HandleFunc("POST /dev/tasks/{id}/guardian", s.scriptGuardian)
 	s.handler.HandleFunc("GET /.well-known/jwks.json", s.jwks)
 }
 
@@ -246,6 +267,7 @@ func (s *Server) reset(w http.ResponseWriter, r *http.Request) error {
 		return fmt.Errorf("devserver: reset: %w", err)
 	}
 	s.clock.Reset()
+	s.guardian.reset()
 	s.log.Info().Msg("store reset")
 	httpapi.WriteJSON(w, http.StatusOK, map[string]string{"status": "reset"})
 	return nil
@@ -303,17 +325,25 @@ func (s *Server) Run(ctx context.Context) error {
 		Bool("kyc_auto_approve", s.Development() && !s.cfg.ManualKYC).
 		Bool("dev_controls", s.Development()).
 		Str("auth", s.authMode()).
+		Int("simulated_operators", s.simulated()).
 		Msg("humop dev server listening")
+
+	simCtx, stopSim := context.WithCancel(ctx)
+	simDone := s.startSimulation(simCtx)
 
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
 	select {
 	case err := <-errc:
-		s.store.Close()
+		stopSim()
+		<-simDone
+		s.Close()
 		return fmt.Errorf("devserver: serve: %w", err)
 	case <-ctx.Done():
 	}
 	s.log.Info().Msg("shutting down")
+	stopSim()
+	<-simDone
 	shutdownCtx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
 	err := srv.Shutdown(shutdownCtx)
@@ -329,11 +359,36 @@ func (s *Server) Run(ctx context.Context) error {
 	return err
 }
 
+// startSimulation starts the simulated operators, if any, and returns a
+// channel closed when they have stopped.
+func (s *Server) startSimulation(ctx context.Context) <-chan struct{} {
+	done := make(chan struct{})
+	if !s.Development() || s.cfg.SimulateOperators <= 0 {
+		close(done)
+		return done
+	}
+	pace := s.cfg.SimulationPace
+	if pace <= 0 {
+		pace = DefaultSimulationPace
+	}
+	sim := &simulator{s: s, n: s.cfg.SimulateOperators, pace: pace}
+	go func() {
+		defer close(done)
+		sim.run(ctx)
+	}()
+	return done
+}
+
 // Close stops the token verifiers and closes the store. Run calls it on
 // shutdown.
 func (s *Server) Close() error {
 	for _, v := range s.verifiers {
 		v.Close()
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	if err := s.webhooks.Close(ctx); err != nil {
+		s.log.Warn().Int("pending", s.webhooks.Pending()).Msg("webhooks still queued were dropped at shutdown")
 	}
 	if err := s.store.Close(); err != nil {
 		return fmt.Errorf("devserver: close store: %w", err)

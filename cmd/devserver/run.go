@@ -32,11 +32,30 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 		}
 		*autoApprove = b
 	}
+	simulate := fs.Int("simulate-operators", 0, "`number` of simulated operators that work matching tasks (SIMULATE_OPERATORS)")
+	if v := getenv("SIMULATE_OPERATORS"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 0 {
+			return fmt.Errorf("SIMULATE_OPERATORS must be a whole number, not %q", v)
+		}
+		*simulate = n
+	}
+	pace := fs.Duration("simulate-pace", devserver.DefaultSimulationPace, "how often each simulated operator acts (SIMULATE_PACE)")
+	if v := getenv("SIMULATE_PACE"); v != "" {
+		d, err := time.ParseDuration(v)
+		if err != nil || d <= 0 {
+			return fmt.Errorf("SIMULATE_PACE must be a positive duration such as 500ms, not %q", v)
+		}
+		*pace = d
+	}
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			return nil
 		}
 		return err
+	}
+	if *simulate < 0 {
+		return fmt.Errorf("-simulate-operators must not be negative")
 	}
 	if fs.NArg() > 0 {
 		return fmt.Errorf("unexpected arguments: %v", fs.Args())
@@ -44,9 +63,11 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 
 	env := envOr(getenv, "ENVIRONMENT", devserver.Development)
 	srv, err := devserver.New(devserver.Config{
-		Addr:        *addr,
-		Environment: env,
-		ManualKYC:   !*autoApprove,
+		Addr:              *addr,
+		Environment:       env,
+		ManualKYC:         !*autoApprove,
+		SimulateOperators: *simulate,
+		SimulationPace:    *pace,
 		Clerk: devserver.ClerkConfig{
 			JWTKey:            getenv("CLERK_JWT_KEY"),
 			JWKSURL:           getenv("CLERK_JWKS_URL"),

@@ -1,0 +1,112 @@
+package devserver
+
+import (
+	"net/http"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/humop/humop"
+	"github.com/humop/humop/httpapi"
+	"github.com/humop/humop/task"
+	"github.com/humop/humop/webhook"
+)
+
+// guardian is the dev server's: it verifies submitted work at once with
+// quality 5, unless an outcome was scripted for the task.
+type guardian struct {
+	mu      sync.Mutex
+	scripts map[string]humop.GuardianOutcome
+}
+
+func (g *guardian) Check(t *task.Task) (*humop.GuardianOutcome, error) {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	if o, ok := g.scripts[t.ID]; ok {
+		delete(g.scripts, t.ID)
+		return &o, nil
+	}
+	return &humop.GuardianOutcome{Quality: task.MaxQuality}, nil
+}
+
+func (g *guardian) script(taskID string, o humop.GuardianOutcome) {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	if g.scripts == nil {
+		g.scripts = make(map[string]humop.GuardianOutcome)
+	}
+	g.scripts[taskID] = o
+}
+
+func (g *guardian) reset() {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	g.scripts = nil
+}
+
+type guardianRequest struct {
+	Outcome string `json:"outcome"`
+	Quality *int   `json:"quality"`
+}
+
+// scriptGuardian serves POST /dev/tasks/{id}/guardian {"outcome",
+// "quality"}. A SUBMITTED task gets the outcome at once; a task not yet
+// submitted gets it when it is. Quality defaults to 5 for VERIFIED.
+func (s *Server) scriptGuardian(w http.ResponseWriter, r *http.Request) error {
+	var req guardianRequest
+	if err := httpapi.DecodeJSON(w, r, &req); err != nil {
+		return err
+	}
+	var o humop.GuardianOutcome
+	switch strings.ToUpper(strings.TrimSpace(req.Outcome)) {
+	case "VERIFIED":
+		o.Quality = task.MaxQuality
+		if req.Quality != nil {
+			o.Quality = *req.Quality
+		}
+		if o.Quality < task.MinQuality || o.Quality > task.MaxQuality {
+			return invalid("quality", "quality must be a whole number from 1 to 5")
+		}
+	case "MANUAL_REVIEW":
+		o.ManualReview = true
+	default:
+		return invalid("outcome", `outcome must be "VERIFIED" or "MANUAL_REVIEW"`)
+	}
+	id := r.PathValue("id")
+	t, err := s.svc.Task(r.Context(), id)
+	if err != nil {
+		return err
+	}
+	applied := false
+	switch t.Status {
+	case task.Submitted:
+		if t, err = s.svc.RecordGuardianOutcome(r.Context(), id, o); err != nil {
+			return err
+		}
+		applied = true
+	case task.Pending, task.EstimatePending, task.Accepted, task.InProgress:
+		s.guardian.script(id, o)
+	default:
+		return task.ErrWrongState
+	}
+	httpapi.WriteJSON(w, http.StatusOK, map[string]any{
+		"task_id": t.ID, "status": t.Status, "outcome": strings.ToUpper(req.Outcome), "applied": applied,
+	})
+	return nil
+}
+
+// notifier sends a webhook for every status change of a task that has a
+// callback URL.
+type notifier struct{ d *webhook.Dispatcher }
+
+func (n notifier) TaskChanged(t *task.Task, from task.Status, at time.Time) {
+	if t.CallbackURL == "" || from == "" {
+		return
+	}
+	n.d.Send(t.CallbackURL, t.CallbackSecret, webhook.Event{
+		TaskID:         t.ID,
+		Status:         string(t.Status),
+		PreviousStatus: string(from),
+		Timestamp:      at.UTC().Format(httpapi.TimeFormat),
+	})
+}
