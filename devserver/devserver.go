@@ -21,6 +21,7 @@ import (
 	"github.com/rs/zerolog"
 
 	"github.com/humop/humop"
+	"github.com/humop/humop/boltstore"
 	"github.com/humop/humop/clerk"
 	"github.com/humop/humop/httpapi"
 	"github.com/humop/humop/kyc"
@@ -40,6 +41,9 @@ type Config struct {
 	// Addr is the TCP address to listen on. Default: DefaultAddr. Use
 	// "127.0.0.1:0" for a free port.
 	Addr string
+	// DB is a bbolt file to keep the data in, created if missing, so it
+	// survives restarts. Empty: in memory.
+	DB string
 	// Environment names the environment. Default: Development. Any other
 	// value turns off auto-approval, the X-Operator-Id bypass and the dev
 	// controls.
@@ -120,6 +124,13 @@ func New(cfg Config) (*Server, error) {
 		cfg.Environment = Development
 	}
 	s := &Server{cfg: cfg, log: cfg.Logger, clock: &Clock{}, store: &memstore.Store{}, guardian: &guardian{}}
+	if cfg.DB != "" {
+		db, err := boltstore.Open(cfg.DB, nil)
+		if err != nil {
+			return nil, fmt.Errorf("devserver: %w", err)
+		}
+		s.store = db
+	}
 	s.webhooks = webhook.New(webhook.Options{Logger: s.log})
 
 	var reviewer kyc.Reviewer = kyc.Manual{}
@@ -137,6 +148,7 @@ func New(cfg Config) (*Server, error) {
 		Logger:                s.log,
 	})
 	if err != nil {
+		s.Close()
 		return nil, err
 	}
 	s.svc = svc
@@ -201,6 +213,14 @@ func (s *Server) tokenVerifiers() (httpapi.TokenVerifier, error) {
 		return nil, nil
 	}
 	return httpapi.ClerkTokens(vs...), nil
+}
+
+// storeName describes the store for the start line.
+func (s *Server) storeName() string {
+	if s.cfg.DB != "" {
+		return "bbolt " + s.cfg.DB
+	}
+	return "memory"
 }
 
 // simulated returns the number of simulated operators that will run.
@@ -321,7 +341,7 @@ func (s *Server) Run(ctx context.Context) error {
 	s.log.Info().
 		Str("url", "http://"+ln.Addr().String()).
 		Str("environment", s.cfg.Environment).
-		Str("store", "memory").
+		Str("store", s.storeName()).
 		Bool("kyc_auto_approve", s.Development() && !s.cfg.ManualKYC).
 		Bool("dev_controls", s.Development()).
 		Str("auth", s.authMode()).

@@ -18,7 +18,9 @@ func (s agents) Insert(a *agent.Agent) error {
 		return agent.ErrEmailTaken
 	}
 	d.agentEmails.put(key, a.ID)
-	d.agentKeys.put(hex.EncodeToString(a.KeyHash[:]), a.ID)
+	if a.KeyHash != ([32]byte{}) { // the zero hash matches no key
+		d.agentKeys.put(hex.EncodeToString(a.KeyHash[:]), a.ID)
+	}
 	d.agents.put(a.ID, a.Clone())
 	return nil
 }
@@ -32,6 +34,9 @@ func (s agents) Get(id string) (*agent.Agent, error) {
 }
 
 func (s agents) ByKeyHash(h [32]byte) (*agent.Agent, error) {
+	if h == ([32]byte{}) {
+		return nil, agent.ErrNotFound
+	}
 	id, ok := s.t.d.agentKeys.get(hex.EncodeToString(h[:]))
 	if !ok {
 		return nil, agent.ErrNotFound

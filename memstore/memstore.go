@@ -59,11 +59,17 @@ func (s *Store) Update(ctx context.Context, fn func(humop.Tx) error) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	t := &tx{d: &s.data, writable: true}
+	committed := false
+	defer func() {
+		if !committed {
+			t.rollback() // fn failed or panicked: keep nothing
+		}
+	}()
 	if err := fn(t); err != nil {
-		t.rollback()
 		return err
 	}
 	t.commit()
+	committed = true
 	return nil
 }
 

@@ -1,6 +1,8 @@
 package memstore
 
 import (
+	"fmt"
+
 	"github.com/humop/humop/kyc"
 	"github.com/humop/humop/operator"
 )
@@ -12,6 +14,9 @@ func (s operators) Insert(op *operator.Operator) error {
 		return err
 	}
 	d := s.t.d
+	if _, ok := d.operators.get(op.ID); ok {
+		return fmt.Errorf("memstore: insert operator %s: id already used", op.ID)
+	}
 	key := op.EmailKey()
 	if _, ok := d.emails.get(key); ok {
 		return operator.ErrEmailTaken

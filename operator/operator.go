@@ -330,7 +330,8 @@ func hasControl(s string) bool {
 type Store interface {
 	// Insert adds op. It returns ErrEmailTaken when another operator has
 	// the same EmailKey, and ErrSubjectTaken when op.Subject is not empty
-	// and already linked.
+	// and already linked. An id already stored is an error (a programming
+	// error: ids are unique).
 	Insert(op *Operator) error
 	// Get returns the operator with the id, or ErrNotFound.
 	Get(id string) (*Operator, error)

@@ -217,3 +217,43 @@ func TestRunFlagWinsOverEnvironment(t *testing.T) {
 		t.Errorf("-kyc-auto-approve=false did not win over KYC_AUTO_APPROVE=true:\n%s", out.String())
 	}
 }
+
+func TestBinaryKeepsOperatorsAcrossRestartsWithDB(t *testing.T) {
+	bin := buildBinary(t)
+	db := filepath.Join(t.TempDir(), "humop.db")
+	stop := func(cmd *exec.Cmd) {
+		t.Helper()
+		cmd.Process.Signal(syscall.SIGTERM)
+		if err := cmd.Wait(); err != nil {
+			t.Fatalf("dev server exit: %v", err)
+		}
+	}
+
+	cmd, url, logged := startBinary(t, bin, nil, "-db", db)
+	if !strings.Contains(logged.String(), `"store":"bbolt `+db+`"`) {
+		t.Errorf("start line does not name the bbolt file:\n%s", logged)
+	}
+	status, reg := post(t, url+"/api/v1/operator/register", `{"name":"Maria","email":"maria@example.com"}`)
+	if status != http.StatusCreated {
+		t.Fatalf("register: %d %v", status, reg)
+	}
+	id := reg["operator_id"].(string)
+
+	// A second server on the same file is refused at once, not hung.
+	second := exec.Command(bin, "-addr", "127.0.0.1:0", "-db", db)
+	out, err := second.CombinedOutput()
+	if err == nil || !strings.Contains(string(out), "in use") {
+		t.Errorf("second server on the same file: %v\n%s\nwant a 'database in use' error", err, out)
+	}
+	stop(cmd)
+
+	cmd, url, _ = startBinary(t, bin, nil, "-db", db)
+	defer stop(cmd)
+	status, me := get(t, url+"/api/v1/operator/me", "X-Operator-Id", id)
+	if status != http.StatusOK || me["email"] != "maria@example.com" {
+		t.Errorf("after a restart: %d %v, want the operator back", status, me)
+	}
+	if status, _ := post(t, url+"/api/v1/operator/register", `{"name":"M","email":"MARIA@example.com"}`); status != http.StatusConflict {
+		t.Errorf("duplicate email after a restart: %d, want 409", status)
+	}
+}

@@ -22,6 +22,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 	fs := flag.NewFlagSet("devserver", flag.ContinueOnError)
 	fs.SetOutput(stdout)
 	addr := fs.String("addr", envOr(getenv, "ADDR", devserver.DefaultAddr), "`address` to listen on (ADDR)")
+	db := fs.String("db", getenv("DB"), "bbolt `file` to keep the data in, so it survives restarts (DB); in memory when empty")
 	tokenKey := fs.String("token-key", getenv("TOKEN_KEY_FILE"),
 		"PEM `file` for the dev token signing key, created if missing, so tokens survive restarts (TOKEN_KEY_FILE)")
 	autoApprove := fs.Bool("kyc-auto-approve", true, "approve KYC at registration in development (KYC_AUTO_APPROVE)")
@@ -64,6 +65,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 	env := envOr(getenv, "ENVIRONMENT", devserver.Development)
 	srv, err := devserver.New(devserver.Config{
 		Addr:              *addr,
+		DB:                *db,
 		Environment:       env,
 		ManualKYC:         !*autoApprove,
 		SimulateOperators: *simulate,

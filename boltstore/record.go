@@ -1,0 +1,53 @@
+package boltstore
+
+import (
+	"encoding/json"
+	"fmt"
+	"strings"
+
+	"github.com/oklog/ulid/v2"
+)
+
+// encodingJSON is the first byte of every record: the rest is JSON. A later
+// encoding gets another byte, so that records of both kinds can be read
+// while a migration runs.
+const encodingJSON byte = 1
+
+// marshal encodes a record.
+func marshal(rec any) ([]byte, error) {
+	b, err := json.Marshal(rec)
+	if err != nil {
+		return nil, err
+	}
+	return append([]byte{encodingJSON}, b...), nil
+}
+
+// unmarshal decodes a record written by marshal.
+func unmarshal(b []byte, rec any) error {
+	if len(b) == 0 || b[0] != encodingJSON {
+		return fmt.Errorf("unknown record encoding (%d bytes)", len(b))
+	}
+	return json.Unmarshal(b[1:], rec)
+}
+
+// idKey returns the key of an id such as "op_01JQ...": the 16 bytes of the
+// ULID after the prefix. ok is false when id is not the prefix followed by a
+// ULID in its canonical form, so that every stored id has one spelling.
+func idKey(prefix, id string) (key []byte, ok bool) {
+	s, ok := strings.CutPrefix(id, prefix)
+	if !ok {
+		return nil, false
+	}
+	u, err := ulid.ParseStrict(s)
+	if err != nil || u.String() != s {
+		return nil, false
+	}
+	return u[:], true
+}
+
+// keyID is the inverse of idKey.
+func keyID(prefix string, key []byte) string {
+	var u ulid.ULID
+	copy(u[:], key)
+	return prefix + u.String()
+}
