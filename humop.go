@@ -15,6 +15,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"sync/atomic"
 	"time"
 	"unicode/utf8"
 
@@ -22,7 +23,9 @@ import (
 	"github.com/rs/zerolog"
 
 	"github.com/humop/humop/agent"
+	"github.com/humop/humop/idempotency"
 	"github.com/humop/humop/kyc"
+	"github.com/humop/humop/ledger"
 	"github.com/humop/humop/operator"
 	"github.com/humop/humop/task"
 )
@@ -47,6 +50,8 @@ type Tx interface {
 	KYC() kyc.Store
 	Agents() agent.Store
 	Tasks() task.Store
+	Ledger() ledger.Store
+	Idempotency() idempotency.Store
 }
 
 // Options configure a Service. The zero value of every field but Store has a
@@ -67,6 +72,15 @@ type Options struct {
 	// is the one way to APPROVED that skips a review, and the history of
 	// each case it approves says so.
 	ApproveAtRegistration bool
+	// Hold is how long an earning stays pending before it can be paid
+	// out. Default: DefaultHold.
+	Hold time.Duration
+	// GasFee is taken from every payout. Default (zero):
+	// ledger.DefaultGasFee. A negative fee is refused.
+	GasFee ledger.Cents
+	// Payouts sends payouts on chain. Default: none, so payouts stay
+	// PENDING_ONCHAIN until SettlePayout records their outcome.
+	Payouts PayoutProcessor
 	// Guardian checks submitted work. Default: none, so submitted tasks
 	// wait for RecordGuardianOutcome.
 	Guardian Guardian
@@ -87,8 +101,16 @@ type Service struct {
 	approve  bool
 	guardian Guardian
 	notifier Notifier
+	hold     time.Duration
+	gasFee   ledger.Cents
+	payouts  PayoutProcessor
+	inFlight idempotency.InFlight
+	swept    atomic.Int64 // unix seconds of the last sweep of expired keys
 	log      zerolog.Logger
 }
+
+// DefaultHold is how long earnings stay pending unless Options.Hold says.
+const DefaultHold = 7 * 24 * time.Hour
 
 // New returns a Service with the given options.
 func New(opts Options) (*Service, error) {
@@ -103,6 +125,9 @@ func New(opts Options) (*Service, error) {
 		approve:  opts.ApproveAtRegistration,
 		guardian: opts.Guardian,
 		notifier: opts.Notifier,
+		hold:     opts.Hold,
+		gasFee:   opts.GasFee,
+		payouts:  opts.Payouts,
 		log:      opts.Logger,
 	}
 	if s.now == nil {
@@ -113,6 +138,18 @@ func New(opts Options) (*Service, error) {
 	}
 	if s.reviewer == nil {
 		s.reviewer = kyc.Manual{}
+	}
+	if s.hold < 0 {
+		return nil, errors.New("humop: Options.Hold must not be negative")
+	}
+	if s.hold == 0 {
+		s.hold = DefaultHold
+	}
+	if s.gasFee < 0 {
+		return nil, errors.New("humop: Options.GasFee must not be negative")
+	}
+	if s.gasFee == 0 {
+		s.gasFee = ledger.DefaultGasFee
 	}
 	return s, nil
 }
@@ -183,7 +220,7 @@ func (s *Service) Operator(ctx context.Context, id string) (*Profile, error) {
 		if err != nil {
 			return err
 		}
-		p, err = profile(tx, op)
+		p, err = s.profile(tx, op)
 		return err
 	})
 	return p, err
@@ -198,7 +235,7 @@ func (s *Service) OperatorBySubject(ctx context.Context, subject string) (*Profi
 		if err != nil {
 			return err
 		}
-		p, err = profile(tx, op)
+		p, err = s.profile(tx, op)
 		return err
 	})
 	return p, err
@@ -214,7 +251,7 @@ func (s *Service) UpdateOperator(ctx context.Context, id string, u operator.Upda
 			return err
 		}
 		if u.IsZero() {
-			p, err = profile(tx, op)
+			p, err = s.profile(tx, op)
 			return err
 		}
 		next, err := u.Apply(op, s.Now())
@@ -224,7 +261,7 @@ func (s *Service) UpdateOperator(ctx context.Context, id string, u operator.Upda
 		if err := tx.Operators().Replace(next); err != nil {
 			return err
 		}
-		p, err = profile(tx, next)
+		p, err = s.profile(tx, next)
 		return err
 	})
 	if err != nil {
@@ -259,12 +296,24 @@ func (s *Service) LinkSubject(ctx context.Context, operatorID, subject string) (
 	return linked, err
 }
 
-func profile(tx Tx, op *operator.Operator) (*Profile, error) {
+func (s *Service) profile(tx Tx, op *operator.Operator) (*Profile, error) {
 	c, err := tx.KYC().Get(op.ID)
 	if err != nil {
 		return nil, fmt.Errorf("humop: kyc case of %s: %w", op.ID, err)
 	}
-	return &Profile{Operator: *op, KYCStatus: c.Status}, nil
+	sum, err := tx.Ledger().Summary(op.ID)
+	if err != nil {
+		return nil, err
+	}
+	b := sum.Balances(s.Now())
+	return &Profile{
+		Operator:         *op,
+		KYCStatus:        c.Status,
+		PendingCents:     int64(b.Pending),
+		AvailableCents:   int64(b.Available),
+		TotalEarnedCents: int64(b.TotalEarned),
+		CompletedTasks:   sum.Completed,
+	}, nil
 }
 
 // MaskEmail hides most of an email address for logs: "maria@example.com"

@@ -64,7 +64,9 @@ func (s *Service) SubmitKYC(ctx context.Context, operatorID string, raw kyc.RawS
 		return submitted, nil
 	}
 	if d != nil {
-		if _, err := s.DecideKYC(ctx, operatorID, *d); err != nil {
+		// The submission is committed: its decision must not be lost with
+		// a client that hangs up.
+		if _, err := s.DecideKYC(context.WithoutCancel(ctx), operatorID, *d); err != nil {
 			s.log.Error().Err(err).Str("operator_id", operatorID).Int("review", submitted.Review).
 				Msg("kyc reviewer decision refused")
 		}

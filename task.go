@@ -82,23 +82,35 @@ func (s *Service) notify(changes []change) {
 
 // PostTask checks p and posts the agent's task, PENDING.
 func (s *Service) PostTask(ctx context.Context, agentID string, p task.Posting) (*task.Task, error) {
-	t, err := task.New(p, task.IDPrefix+s.newID(), agentID, s.Now())
-	if err != nil {
-		return nil, err
+	t, _, err := s.PostTaskWithKey(ctx, agentID, p, nil)
+	return t, err
+}
+
+// PostTaskWithKey is PostTask with an Idempotency-Key: a retry of the same
+// request within 24 hours returns the task first posted (replayed is true)
+// and posts nothing.
+func (s *Service) PostTaskWithKey(ctx context.Context, agentID string, p task.Posting, ik *IdempotencyKey) (t *task.Task, replayed bool, err error) {
+	now := s.Now()
+	if _, err := task.New(p, task.IDPrefix+s.newID(), agentID, now); err != nil {
+		return nil, false, err
 	}
-	err = s.store.Update(ctx, func(tx Tx) error {
-		if _, err := tx.Agents().Get(agentID); err != nil {
-			return err
+	t, replayed, err = idempotent(ctx, s, "agent:"+agentID, ik, func(tx Tx) (*task.Task, error) {
+		t, err := task.New(p, task.IDPrefix+s.newID(), agentID, s.Now())
+		if err != nil {
+			return nil, err
 		}
-		return tx.Tasks().Insert(t)
+		if _, err := tx.Agents().Get(agentID); err != nil {
+			return nil, err
+		}
+		return t, tx.Tasks().Insert(t)
 	})
-	if err != nil {
-		return nil, err
+	if err != nil || replayed {
+		return t, replayed, err
 	}
 	s.log.Info().Str("task_id", t.ID).Str("agent_id", agentID).Str("task_type", string(t.Type)).
 		Int64("reward_cents", int64(t.Reward)).Msg("task posted")
 	s.notify([]change{{task: t, from: ""}})
-	return t, nil
+	return t, false, nil
 }
 
 // agentTask returns the agent's task, or task.ErrNotFound when the task
@@ -193,6 +205,11 @@ func (s *Service) agentMove(ctx context.Context, agentID, taskID string, move fu
 		if err := tx.Tasks().Replace(next); err != nil {
 			return err
 		}
+		if next.Status == task.Completed || next.Status == task.Disputed {
+			if err := s.credit(tx, next, next.UpdatedAt); err != nil {
+				return err
+			}
+		}
 		changes = append(changes, change{task: next, from: t.Status})
 		return nil
 	})
@@ -224,7 +241,9 @@ func (s *Service) CancelTask(ctx context.Context, agentID, taskID string) (*Task
 }
 
 // ReviewTask records the agent's review of work in MANUAL_REVIEW: approved
-// work completes with its quality, rejected work is disputed.
+// work completes with its quality and credits the reward; rejected work is
+// disputed, scores 1 and credits nothing. Both in the same transaction as
+// the move.
 func (s *Service) ReviewTask(ctx context.Context, agentID, taskID string, approve bool, quality int, reason string) (*TaskView, error) {
 	return s.agentMove(ctx, agentID, taskID, func(t *task.Task, now time.Time) (*task.Task, error) {
 		return t.Review(approve, quality, reason, now)
@@ -425,7 +444,9 @@ func (s *Service) SubmitTask(ctx context.Context, operatorID, taskID string, sub
 		return out, nil
 	}
 	if o != nil {
-		if _, err := s.RecordGuardianOutcome(ctx, taskID, *o); err != nil {
+		// The submission is committed: its verdict must not be lost with
+		// a client that hangs up.
+		if _, err := s.RecordGuardianOutcome(context.WithoutCancel(ctx), taskID, *o); err != nil {
 			s.log.Error().Err(err).Str("task_id", taskID).Msg("guardian outcome refused")
 		}
 	}
@@ -434,7 +455,8 @@ func (s *Service) SubmitTask(ctx context.Context, operatorID, taskID string, sub
 
 // RecordGuardianOutcome records the guardian's verdict on a SUBMITTED
 // task: verified work moves to VERIFIED and then COMPLETED in one
-// transaction; otherwise the task waits in MANUAL_REVIEW for the agent.
+// transaction, which also credits the reward and scores the quality;
+// otherwise the task waits in MANUAL_REVIEW for the agent.
 func (s *Service) RecordGuardianOutcome(ctx context.Context, taskID string, o GuardianOutcome) (*task.Task, error) {
 	var out *task.Task
 	var changes []change
@@ -460,7 +482,10 @@ func (s *Service) RecordGuardianOutcome(ctx context.Context, taskID string, o Gu
 			return err
 		}
 		changes = append(changes, change{task: verified, from: t.Status}, change{task: out, from: verified.Status})
-		return tx.Tasks().Replace(out)
+		if err := tx.Tasks().Replace(out); err != nil {
+			return err
+		}
+		return s.credit(tx, out, now)
 	})
 	if err != nil {
 		return nil, err

@@ -51,6 +51,9 @@ type Config struct {
 	// ManualKYC turns off KYC auto-approval in development, so operators
 	// stay PENDING until a decision is recorded.
 	ManualKYC bool
+	// Hold is how long earnings stay pending before they can be paid out.
+	// Default: humop.DefaultHold (7 days).
+	Hold time.Duration
 	// SimulateOperators is the number of simulated operators (development
 	// only) that claim, start and submit matching tasks on their own.
 	SimulateOperators int
@@ -144,6 +147,7 @@ func New(cfg Config) (*Server, error) {
 		Reviewer:              reviewer,
 		ApproveAtRegistration: auto,
 		Guardian:              s.guardian,
+		Hold:                  cfg.Hold,
 		Notifier:              notifier{s.webhooks},
 		Logger:                s.log,
 	})
@@ -215,6 +219,14 @@ func (s *Server) tokenVerifiers() (httpapi.TokenVerifier, error) {
 	return httpapi.ClerkTokens(vs...), nil
 }
 
+// holdName describes the hold for the start line.
+func (s *Server) holdName() string {
+	if s.cfg.Hold > 0 {
+		return s.cfg.Hold.String()
+	}
+	return humop.DefaultHold.String()
+}
+
 // storeName describes the store for the start line.
 func (s *Server) storeName() string {
 	if s.cfg.DB != "" {
@@ -272,6 +284,7 @@ func (s *Server) routes() {
 	s.handler.HandleFunc("POST /dev/operators/{id}/kyc", s.decideKYC)
 	s.handler.HandleFunc("POST /dev/tokens", s.issueToken)
 	s.handler.HandleFunc("POST /dev/tasks/{id}/guardian", s.scriptGuardian)
+	s.handler.HandleFunc("POST /dev/payouts/{id}/settle", s.settlePayout)
 	s.handler.HandleFunc("GET /.well-known/jwks.json", s.jwks)
 }
 
@@ -345,6 +358,7 @@ func (s *Server) Run(ctx context.Context) error {
 		Bool("kyc_auto_approve", s.Development() && !s.cfg.ManualKYC).
 		Bool("dev_controls", s.Development()).
 		Str("auth", s.authMode()).
+		Str("hold", s.holdName()).
 		Int("simulated_operators", s.simulated()).
 		Msg("humop dev server listening")
 

@@ -90,6 +90,9 @@ func (h *Handler) routes() {
 	h.handle("POST /api/v1/operator/tasks/{id}/accept", h.operatorOnly(h.acceptTask))
 	h.handle("POST /api/v1/operator/tasks/{id}/start", h.operatorOnly(h.startTask))
 	h.handle("POST /api/v1/operator/tasks/{id}/submit", h.operatorOnly(h.submitTask))
+	h.handle("GET /api/v1/operator/earnings", h.operatorOnly(h.earnings))
+	h.handle("POST /api/v1/operator/payout", h.operatorOnly(h.requestPayout))
+	h.handle("GET /api/v1/operator/payouts", h.operatorOnly(h.listPayouts))
 
 	h.handle("POST /api/v1/agents/register", h.registerAgent)
 	h.handle("POST /api/v1/tasks", h.agentOnly(h.postTask))

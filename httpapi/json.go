@@ -19,15 +19,22 @@ import (
 // after it, at most MaxBodyBytes. A missing Content-Type is taken as JSON;
 // any other media type is refused.
 func decode(w http.ResponseWriter, r *http.Request, v any) error {
+	_, err := decodeRaw(w, r, v)
+	return err
+}
+
+// decodeRaw is decode that also returns the body as received, for
+// idempotency fingerprints.
+func decodeRaw(w http.ResponseWriter, r *http.Request, v any) ([]byte, error) {
 	if ct := r.Header.Get("Content-Type"); ct != "" {
 		mt, _, err := mime.ParseMediaType(ct)
 		if err != nil || (mt != "application/json" && !strings.HasSuffix(mt, "+json")) {
-			return &fault.Error{Kind: fault.UnsupportedMedia, Code: "unsupported_media_type",
+			return nil, &fault.Error{Kind: fault.UnsupportedMedia, Code: "unsupported_media_type",
 				Message: "Content-Type must be application/json"}
 		}
 	}
 	if r.ContentLength > MaxBodyBytes {
-		return errTooLarge
+		return nil, errTooLarge
 	}
 	body := http.MaxBytesReader(w, r.Body, MaxBodyBytes)
 	// Read it whole first so that an over-long body is always a 413,
@@ -36,29 +43,29 @@ func decode(w http.ResponseWriter, r *http.Request, v any) error {
 	if err != nil {
 		var mbe *http.MaxBytesError
 		if errors.As(err, &mbe) {
-			return errTooLarge
+			return nil, errTooLarge
 		}
-		return badJSON("request body could not be read")
+		return nil, badJSON("request body could not be read")
 	}
 	raw = bytes.TrimSpace(raw)
 	if len(raw) == 0 {
-		return badJSON("request body is empty; send a JSON object")
+		return nil, badJSON("request body is empty; send a JSON object")
 	}
 	if raw[0] != '{' {
-		return badJSON("request body must be a JSON object")
+		return nil, badJSON("request body must be a JSON object")
 	}
 	dec := json.NewDecoder(bytes.NewReader(raw))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(v); err != nil {
-		return decodeError(err)
+		return nil, decodeError(err)
 	}
 	if dec.More() {
-		return badJSON("request body must hold one JSON object and nothing after it")
+		return nil, badJSON("request body must hold one JSON object and nothing after it")
 	}
 	if _, err := dec.Token(); err != io.EOF {
-		return badJSON("request body must hold one JSON object and nothing after it")
+		return nil, badJSON("request body must hold one JSON object and nothing after it")
 	}
-	return nil
+	return raw, nil
 }
 
 var errTooLarge = &fault.Error{Kind: fault.TooLarge, Code: "too_large",

@@ -240,17 +240,23 @@ func (req postTaskRequest) posting() (task.Posting, error) {
 // postTask serves POST /api/v1/tasks.
 func (h *Handler) postTask(w http.ResponseWriter, r *http.Request) error {
 	var req postTaskRequest
-	if err := decode(w, r, &req); err != nil {
+	body, err := decodeRaw(w, r, &req)
+	if err != nil {
+		return err
+	}
+	ik, err := idempotencyKey(r, body)
+	if err != nil {
 		return err
 	}
 	p, err := req.posting()
 	if err != nil {
 		return err
 	}
-	t, err := h.svc.PostTask(r.Context(), agentFrom(r.Context()), p)
+	t, replayed, err := h.svc.PostTaskWithKey(r.Context(), agentFrom(r.Context()), p, ik)
 	if err != nil {
 		return err
 	}
+	markReplay(w, replayed)
 	writeJSON(w, http.StatusCreated, newTaskJSON(t, nil, true))
 	return nil
 }

@@ -14,7 +14,9 @@ import (
 
 	"github.com/humop/humop"
 	"github.com/humop/humop/agent"
+	"github.com/humop/humop/idempotency"
 	"github.com/humop/humop/kyc"
+	"github.com/humop/humop/ledger"
 	"github.com/humop/humop/operator"
 	"github.com/humop/humop/task"
 )
@@ -36,6 +38,13 @@ type data struct {
 	agentKeys   table[string] // API key hash -> agent id
 	tasks       table[*task.Task]
 	taskIndex   taskIndex // of committed tasks only
+	entries     table[ledger.Entry]
+	entryLists  table[[]string] // operator id -> entry ids, oldest first
+	earnings    table[string]   // task id -> earning entry id
+	summaries   table[ledger.Summary]
+	payouts     table[ledger.Payout]
+	payoutLists table[[]string] // operator id -> payout ids, oldest first
+	idem        table[idempotency.Record]
 }
 
 var _ humop.Store = (*Store)(nil)
@@ -93,6 +102,10 @@ func (t *tx) Operators() operator.Store { return operators{t} }
 func (t *tx) KYC() kyc.Store            { return cases{t} }
 func (t *tx) Agents() agent.Store       { return agents{t} }
 func (t *tx) Tasks() task.Store         { return tasks{t} }
+func (t *tx) Ledger() ledger.Store      { return ledgerStore{t} }
+func (t *tx) Idempotency() idempotency.Store {
+	return idemStore{t}
+}
 
 func (t *tx) commit() {
 	d := t.d
@@ -110,6 +123,13 @@ func (t *tx) commit() {
 	d.agentEmails.commit()
 	d.agentKeys.commit()
 	d.tasks.commit()
+	d.entries.commit()
+	d.entryLists.commit()
+	d.earnings.commit()
+	d.summaries.commit()
+	d.payouts.commit()
+	d.payoutLists.commit()
+	d.idem.commit()
 }
 
 func (t *tx) rollback() {
@@ -122,6 +142,13 @@ func (t *tx) rollback() {
 	d.agentEmails.rollback()
 	d.agentKeys.rollback()
 	d.tasks.rollback()
+	d.entries.rollback()
+	d.entryLists.rollback()
+	d.earnings.rollback()
+	d.summaries.rollback()
+	d.payouts.rollback()
+	d.payoutLists.rollback()
+	d.idem.rollback()
 }
 
 // readOnlyError is a programming error: a write inside View.

@@ -83,8 +83,8 @@ func (s tasks) ListByOperator(operatorID string, offset, limit int) ([]*task.Tas
 func (s tasks) page(ids func(yield func(string) bool), keep func(*task.Task) bool, offset, limit int) ([]*task.Task, int, error) {
 	out := []*task.Task{}
 	total := 0
-	for id := range ids {
-		t, ok := s.t.d.tasks.get(id)
+	for key := range ids {
+		t, ok := s.t.d.tasks.get(idOf(key))
 		if !ok || !keep(t) {
 			continue
 		}
@@ -100,22 +100,23 @@ func (s tasks) page(ids func(yield func(string) bool), keep func(*task.Task) boo
 // transaction.
 func (s tasks) scan(keep func(*task.Task) bool, offset, limit int) ([]*task.Task, int, error) {
 	d := s.t.d
-	var ids []string
-	for id := range d.tasks.rows {
+	var keys []string
+	for id, t := range d.tasks.rows {
 		if _, written := d.tasks.pending[id]; !written {
-			ids = append(ids, id)
+			keys = append(keys, sortKey(t))
 		}
 	}
-	for id := range d.tasks.pending {
-		ids = append(ids, id)
+	for _, t := range d.tasks.pending {
+		keys = append(keys, sortKey(t))
 	}
-	slices.Sort(ids)
-	return s.page(newest(ids), keep, offset, limit)
+	slices.Sort(keys)
+	return s.page(newest(keys), keep, offset, limit)
 }
 
-// taskIndex holds, for committed tasks, the ids in ascending order (ULIDs:
-// creation order) of the open tasks of each type, and of every task by
-// agent and by holder. Lists walk them backwards for newest first.
+// taskIndex holds, for committed tasks, sort keys in ascending order of the
+// open tasks of each type, and of every task by agent and by holder. A sort
+// key is the creation time, fixed width, then the id (see sortKey), so lists
+// walk them backwards for newest first, ties broken by id.
 type taskIndex struct {
 	open       map[skills.Skill][]string
 	byAgent    map[string][]string
@@ -128,24 +129,35 @@ func (x *taskIndex) add(t *task.Task) {
 		x.byAgent = make(map[string][]string)
 		x.byOperator = make(map[string][]string)
 	}
+	k := sortKey(t)
 	if t.Status == task.Pending {
-		x.open[t.Type] = insertSorted(x.open[t.Type], t.ID)
+		x.open[t.Type] = insertSorted(x.open[t.Type], k)
 	}
-	x.byAgent[t.AgentID] = insertSorted(x.byAgent[t.AgentID], t.ID)
+	x.byAgent[t.AgentID] = insertSorted(x.byAgent[t.AgentID], k)
 	if t.OperatorID != "" {
-		x.byOperator[t.OperatorID] = insertSorted(x.byOperator[t.OperatorID], t.ID)
+		x.byOperator[t.OperatorID] = insertSorted(x.byOperator[t.OperatorID], k)
 	}
 }
 
 func (x *taskIndex) remove(t *task.Task) {
+	k := sortKey(t)
 	if t.Status == task.Pending {
-		x.open[t.Type] = removeSorted(x.open[t.Type], t.ID)
+		x.open[t.Type] = removeSorted(x.open[t.Type], k)
 	}
-	x.byAgent[t.AgentID] = removeSorted(x.byAgent[t.AgentID], t.ID)
+	x.byAgent[t.AgentID] = removeSorted(x.byAgent[t.AgentID], k)
 	if t.OperatorID != "" {
-		x.byOperator[t.OperatorID] = removeSorted(x.byOperator[t.OperatorID], t.ID)
+		x.byOperator[t.OperatorID] = removeSorted(x.byOperator[t.OperatorID], k)
 	}
 }
+
+// sortKey orders tasks by creation time, then id. Times before 1970 or
+// after 2262 do not occur: the key is the Unix nanoseconds in 20 digits.
+func sortKey(t *task.Task) string {
+	return fmt.Sprintf("%020d|%s", t.CreatedAt.UnixNano(), t.ID)
+}
+
+// idOf returns the id in a sort key.
+func idOf(key string) string { return key[strings.IndexByte(key, '|')+1:] }
 
 func insertSorted(ids []string, id string) []string {
 	if n := len(ids); n == 0 || ids[n-1] < id {

@@ -13,6 +13,7 @@ import (
 
 	"github.com/rs/zerolog"
 
+	"github.com/humop/humop"
 	"github.com/humop/humop/devserver"
 )
 
@@ -49,11 +50,22 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 		}
 		*pace = d
 	}
+	hold := fs.Duration("hold", humop.DefaultHold, "how long earnings stay pending before payout (HOLD)")
+	if v := getenv("HOLD"); v != "" {
+		d, err := time.ParseDuration(v)
+		if err != nil || d <= 0 {
+			return fmt.Errorf("HOLD must be a positive duration such as 168h, not %q", v)
+		}
+		*hold = d
+	}
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			return nil
 		}
 		return err
+	}
+	if *hold <= 0 {
+		return fmt.Errorf("-hold must be a positive duration")
 	}
 	if *simulate < 0 {
 		return fmt.Errorf("-simulate-operators must not be negative")
@@ -69,6 +81,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 		Environment:       env,
 		ManualKYC:         !*autoApprove,
 		SimulateOperators: *simulate,
+		Hold:              *hold,
 		SimulationPace:    *pace,
 		Clerk: devserver.ClerkConfig{
 			JWTKey:            getenv("CLERK_JWT_KEY"),
