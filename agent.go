@@ -49,3 +49,22 @@ func (s *Service) AgentByKey(ctx context.Context, key string) (*agent.Agent, err
 	}
 	return a, err
 }
+
+// RegisterAgentWithKey is RegisterAgent with a key chosen by the caller
+// instead of a new one, for fixtures that clients know in advance. The key
+// must have the ho_live_ form.
+func (s *Service) RegisterAgentWithKey(ctx context.Context, r agent.Registration, key string) (*agent.Agent, error) {
+	if !agent.ValidKeyFormat(key) {
+		return nil, agent.ErrBadKey
+	}
+	a, err := agent.New(r, agent.IDPrefix+s.newID(), agent.KeyIDPrefix+s.newID(), s.Now())
+	if err != nil {
+		return nil, err
+	}
+	a.KeyHash = agent.HashKey(key)
+	if err := s.store.Update(ctx, func(tx Tx) error { return tx.Agents().Insert(a) }); err != nil {
+		return nil, err
+	}
+	s.log.Info().Str("agent_id", a.ID).Str("key_id", a.KeyID).Msg("agent registered with a given key")
+	return a, nil
+}

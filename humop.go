@@ -15,6 +15,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"time"
 	"unicode/utf8"
@@ -105,8 +106,10 @@ type Service struct {
 	gasFee   ledger.Cents
 	payouts  PayoutProcessor
 	inFlight idempotency.InFlight
-	swept    atomic.Int64 // unix seconds of the last sweep of expired keys
-	log      zerolog.Logger
+	// taskLocks order the moves of each task with their announcements.
+	taskLocks [64]sync.Mutex
+	swept     atomic.Int64 // unix seconds of the last sweep of expired keys
+	log       zerolog.Logger
 }
 
 // DefaultHold is how long earnings stay pending unless Options.Hold says.

@@ -296,3 +296,38 @@ func (s *Service) SettlePayout(ctx context.Context, payoutID string, confirmed b
 	s.log.Info().Str("payout_id", payoutID).Str("status", string(out.Status)).Msg("payout settled")
 	return out, nil
 }
+
+// Adjust appends an adjustment to the operator's ledger: a positive amount
+// is available at once and counts as earned; a negative one is a clawback
+// from the available balance (refused when it would overdraw). memo says
+// why, for the audit trail.
+func (s *Service) Adjust(ctx context.Context, operatorID string, amount ledger.Cents, memo string) (ledger.Balances, error) {
+	var b ledger.Balances
+	err := s.store.Update(ctx, func(tx Tx) error {
+		now := s.Now()
+		if _, err := tx.Operators().Get(operatorID); err != nil {
+			return err
+		}
+		e, err := ledger.Adjustment(ledger.EntryIDPrefix+s.newID(), operatorID, amount, memo, now)
+		if err != nil {
+			return err
+		}
+		sum, err := tx.Ledger().Summary(operatorID)
+		if err != nil {
+			return err
+		}
+		if sum, err = sum.Apply(e, now); err != nil {
+			return err
+		}
+		if err := tx.Ledger().Append(e); err != nil {
+			return err
+		}
+		b = sum.Balances(now)
+		return tx.Ledger().PutSummary(sum)
+	})
+	if err != nil {
+		return b, err
+	}
+	s.log.Info().Str("operator_id", operatorID).Int64("amount_cents", int64(amount)).Msg("ledger adjusted")
+	return b, nil
+}

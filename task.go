@@ -3,6 +3,7 @@ package humop
 import (
 	"context"
 	"fmt"
+	"hash/fnv"
 	"time"
 
 	"github.com/humop/humop/fault"
@@ -67,6 +68,18 @@ type TaskView struct {
 type change struct {
 	task *task.Task
 	from task.Status
+}
+
+// lockTask serialises, within this process, the moves of one task from
+// before their transaction to after their announcement, so that webhooks
+// of one task leave in the order its moves committed. Moves of different
+// tasks rarely share a stripe.
+func (s *Service) lockTask(taskID string) func() {
+	h := fnv.New32a()
+	h.Write([]byte(taskID))
+	mu := &s.taskLocks[h.Sum32()%uint32(len(s.taskLocks))]
+	mu.Lock()
+	return mu.Unlock
 }
 
 // notify announces committed changes.
@@ -185,6 +198,7 @@ func (s *Service) AgentTasks(ctx context.Context, agentID string, status task.St
 // agentMove runs one agent move on the agent's task in a transaction and
 // announces it.
 func (s *Service) agentMove(ctx context.Context, agentID, taskID string, move func(*task.Task, time.Time) (*task.Task, error)) (*TaskView, error) {
+	defer s.lockTask(taskID)()
 	var v *TaskView
 	var changes []change
 	err := s.store.Update(ctx, func(tx Tx) error {
@@ -340,6 +354,7 @@ func (s *Service) ClaimTask(ctx context.Context, operatorID, taskID string, e ta
 	if err := e.Check(); err != nil {
 		return nil, err
 	}
+	defer s.lockTask(taskID)()
 	var out *task.Task
 	var changes []change
 	err := s.store.Update(ctx, func(tx Tx) error {
@@ -390,6 +405,7 @@ func claimError(r skills.Reason) error {
 
 // operatorMove runs one move by the holder in a transaction.
 func (s *Service) operatorMove(ctx context.Context, operatorID, taskID string, move func(*task.Task, time.Time) (*task.Task, error)) (*task.Task, error) {
+	defer s.lockTask(taskID)()
 	var out *task.Task
 	var changes []change
 	err := s.store.Update(ctx, func(tx Tx) error {
@@ -458,6 +474,7 @@ func (s *Service) SubmitTask(ctx context.Context, operatorID, taskID string, sub
 // transaction, which also credits the reward and scores the quality;
 // otherwise the task waits in MANUAL_REVIEW for the agent.
 func (s *Service) RecordGuardianOutcome(ctx context.Context, taskID string, o GuardianOutcome) (*task.Task, error) {
+	defer s.lockTask(taskID)()
 	var out *task.Task
 	var changes []change
 	err := s.store.Update(ctx, func(tx Tx) error {

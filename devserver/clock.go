@@ -6,12 +6,17 @@ import (
 )
 
 // Clock is the dev server's controllable time: the real time plus an offset
-// that only grows. It is safe for concurrent use; the zero Clock is the real
-// time.
+// that only grows, or a pinned time that moves only when advanced. It is
+// safe for concurrent use; the zero Clock is the real time.
 type Clock struct {
 	offset atomic.Int64 // nanoseconds
 	// base returns the real time; nil means time.Now.
 	base func() time.Time
+}
+
+// PinnedClock returns a Clock that stands at t and moves only by Advance.
+func PinnedClock(t time.Time) *Clock {
+	return &Clock{base: func() time.Time { return t }}
 }
 
 // Now returns the clock's current time in UTC.
@@ -32,5 +37,5 @@ func (c *Clock) Advance(d time.Duration) time.Time {
 	return c.Now()
 }
 
-// Reset returns the clock to the real time.
+// Reset undoes every Advance: the real time again, or the pinned time.
 func (c *Clock) Reset() { c.offset.Store(0) }

@@ -68,6 +68,12 @@ type Config struct {
 	// tokens, created on first use, so that tokens survive restarts. Empty:
 	// a new key at every start.
 	TokenKeyFile string
+	// StartTime, when set, pins the clock there: it moves only through
+	// POST /dev/clock/advance (or Clock().Advance), so tests see the same
+	// times on every run.
+	StartTime time.Time
+	// Fixtures are seeded at start (development only); see Fixtures.
+	Fixtures *Fixtures
 	// Logger receives the start line, the access lines and the use-case
 	// lines. The zero Logger writes nothing.
 	Logger zerolog.Logger
@@ -106,9 +112,10 @@ type Server struct {
 	guardian  *guardian
 	webhooks  *webhook.Dispatcher
 
-	mu       sync.Mutex
-	listener net.Listener
-	http     *http.Server
+	mu         sync.Mutex
+	listener   net.Listener
+	http       *http.Server
+	fixtureIDs *FixtureIDs
 }
 
 // store is what the dev server needs of a store beyond humop.Store.
@@ -127,6 +134,9 @@ func New(cfg Config) (*Server, error) {
 		cfg.Environment = Development
 	}
 	s := &Server{cfg: cfg, log: cfg.Logger, clock: &Clock{}, store: &memstore.Store{}, guardian: &guardian{}}
+	if !cfg.StartTime.IsZero() {
+		s.clock = PinnedClock(cfg.StartTime)
+	}
 	if cfg.DB != "" {
 		db, err := boltstore.Open(cfg.DB, nil)
 		if err != nil {
@@ -168,6 +178,10 @@ func New(cfg Config) (*Server, error) {
 		Tokens:      tokens,
 	})
 	s.routes()
+	if err := s.reseed(context.Background()); err != nil {
+		s.Close()
+		return nil, err
+	}
 	return s, nil
 }
 
@@ -285,6 +299,7 @@ func (s *Server) routes() {
 	s.handler.HandleFunc("POST /dev/tokens", s.issueToken)
 	s.handler.HandleFunc("POST /dev/tasks/{id}/guardian", s.scriptGuardian)
 	s.handler.HandleFunc("POST /dev/payouts/{id}/settle", s.settlePayout)
+	s.handler.HandleFunc("GET /dev/fixtures", s.fixtures)
 	s.handler.HandleFunc("GET /.well-known/jwks.json", s.jwks)
 }
 
@@ -301,6 +316,9 @@ func (s *Server) reset(w http.ResponseWriter, r *http.Request) error {
 	}
 	s.clock.Reset()
 	s.guardian.reset()
+	if err := s.reseed(r.Context()); err != nil {
+		return err
+	}
 	s.log.Info().Msg("store reset")
 	httpapi.WriteJSON(w, http.StatusOK, map[string]string{"status": "reset"})
 	return nil

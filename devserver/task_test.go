@@ -323,9 +323,9 @@ func (r *receiver) await(n int) []webhook.Event {
 	}
 }
 
-// changes reads events as "PREVIOUS -> STATUS", checking the task and the
+// statusChanges reads events as "PREVIOUS -> STATUS", checking the task and the
 // event name.
-func changes(t *testing.T, id string, events []webhook.Event) []string {
+func statusChanges(t *testing.T, id string, events []webhook.Event) []string {
 	t.Helper()
 	var out []string
 	for _, ev := range events {
@@ -351,7 +351,7 @@ func TestWebhooksReportEveryStatusChangeInOrder(t *testing.T) {
 		"SUBMITTED -> VERIFIED",
 		"VERIFIED -> COMPLETED",
 	}
-	if diff := cmp.Diff(want, changes(t, j.id, r.await(len(want)))); diff != "" {
+	if diff := cmp.Diff(want, statusChanges(t, j.id, r.await(len(want)))); diff != "" {
 		t.Errorf("webhook events (-want +got):\n%s", diff)
 	}
 }
@@ -372,7 +372,7 @@ func TestWebhooksForRejectionAndCancellation(t *testing.T) {
 		"PENDING -> ESTIMATE_PENDING",
 		"ESTIMATE_PENDING -> CANCELLED",
 	}
-	if diff := cmp.Diff(want, changes(t, j.id, r.await(len(want)))); diff != "" {
+	if diff := cmp.Diff(want, statusChanges(t, j.id, r.await(len(want)))); diff != "" {
 		t.Errorf("webhook events (-want +got):\n%s", diff)
 	}
 }
@@ -383,7 +383,7 @@ func TestWebhookIsRetriedAfterAFailure(t *testing.T) {
 	c, _ := newClient(t, devserver.Config{})
 	j := newJob(c, "a", "callback_url", r.url, "callback_secret", secret)
 	c.must(200, "POST", "/api/v1/operator/tasks/"+j.id+"/accept", map[string]any{"estimate_hours": 1}, j.holder...)
-	got := changes(t, j.id, r.await(1))
+	got := statusChanges(t, j.id, r.await(1))
 	if diff := cmp.Diff([]string{"PENDING -> ESTIMATE_PENDING"}, got); diff != "" {
 		t.Errorf("webhook events after one refused attempt (-want +got):\n%s", diff)
 	}
@@ -423,7 +423,7 @@ func TestASlowWebhookReceiverDoesNotSlowTheRequest(t *testing.T) {
 // httpClient talks to a listening dev server.
 var httpClient = &http.Client{Timeout: 10 * time.Second}
 
-func call(t *testing.T, method, url string, body any, headers ...string) (int, map[string]any) {
+func httpCall(t *testing.T, method, url string, body any, headers ...string) (int, map[string]any) {
 	t.Helper()
 	var rd io.Reader
 	if body != nil {
@@ -471,7 +471,7 @@ func TestSimulatedOperatorsCompleteTasksAndRunStopsCleanly(t *testing.T) {
 	go func() { errc <- srv.Run(ctx) }()
 	base := "http://" + srv.Addr()
 
-	status, reg := call(t, "POST", base+"/api/v1/agents/register", map[string]any{"name": "Bot", "email": "bot@example.com"})
+	status, reg := httpCall(t, "POST", base+"/api/v1/agents/register", map[string]any{"name": "Bot", "email": "bot@example.com"})
 	if status != 201 {
 		t.Fatalf("register agent: %d %v", status, reg)
 	}
@@ -484,7 +484,7 @@ func TestSimulatedOperatorsCompleteTasksAndRunStopsCleanly(t *testing.T) {
 	}
 	var ids []string
 	for _, p := range postings {
-		status, body := call(t, "POST", base+"/api/v1/tasks", p, ag...)
+		status, body := httpCall(t, "POST", base+"/api/v1/tasks", p, ag...)
 		if status != 201 {
 			t.Fatalf("post %s: %d %v", p["task_type"], status, body)
 		}
@@ -500,7 +500,7 @@ func TestSimulatedOperatorsCompleteTasksAndRunStopsCleanly(t *testing.T) {
 			t.Fatalf("after 15s only %d of %d tasks completed", len(done), len(ids))
 		}
 		for _, id := range ids {
-			status, got := call(t, "GET", base+"/api/v1/tasks/"+id, nil, ag...)
+			status, got := httpCall(t, "GET", base+"/api/v1/tasks/"+id, nil, ag...)
 			if status != 200 {
 				t.Fatalf("GET %s: %d %v", id, status, got)
 			}
@@ -510,7 +510,7 @@ func TestSimulatedOperatorsCompleteTasksAndRunStopsCleanly(t *testing.T) {
 					t.Errorf("simulated estimate of %s: %v minutes", id, got["estimate_minutes"])
 				}
 				holders[id] = got["operator"].(map[string]any)["name"].(string)
-				if status, body := call(t, "POST", base+"/api/v1/tasks/"+id+"/estimate/approve", nil, ag...); status != 200 {
+				if status, body := httpCall(t, "POST", base+"/api/v1/tasks/"+id+"/estimate/approve", nil, ag...); status != 200 {
 					t.Fatalf("approve %s: %d %v", id, status, body)
 				}
 			case "COMPLETED":
@@ -559,7 +559,7 @@ func TestRunWithoutSimulationStopsCleanly(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Run(ctx) }()
-	if status, body := call(t, "GET", fmt.Sprintf("http://%s/healthz", srv.Addr()), nil); status != 200 {
+	if status, body := httpCall(t, "GET", fmt.Sprintf("http://%s/healthz", srv.Addr()), nil); status != 200 {
 		t.Fatalf("GET /healthz: %d %v", status, body)
 	}
 	cancel()

@@ -24,6 +24,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 	fs.SetOutput(stdout)
 	addr := fs.String("addr", envOr(getenv, "ADDR", devserver.DefaultAddr), "`address` to listen on (ADDR)")
 	db := fs.String("db", getenv("DB"), "bbolt `file` to keep the data in, so it survives restarts (DB); in memory when empty")
+	fixtures := fs.String("fixtures", getenv("FIXTURES"), "JSON `file` of agents, operators and tasks to start with (FIXTURES)")
 	tokenKey := fs.String("token-key", getenv("TOKEN_KEY_FILE"),
 		"PEM `file` for the dev token signing key, created if missing, so tokens survive restarts (TOKEN_KEY_FILE)")
 	autoApprove := fs.Bool("kyc-auto-approve", true, "approve KYC at registration in development (KYC_AUTO_APPROVE)")
@@ -75,6 +76,13 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 	}
 
 	env := envOr(getenv, "ENVIRONMENT", devserver.Development)
+	var fx *devserver.Fixtures
+	if *fixtures != "" {
+		var err error
+		if fx, err = devserver.LoadFixtures(*fixtures); err != nil {
+			return err
+		}
+	}
 	srv, err := devserver.New(devserver.Config{
 		Addr:              *addr,
 		DB:                *db,
@@ -90,6 +98,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 			AuthorizedParties: splitList(getenv("CLERK_AUTHORIZED_PARTIES")),
 		},
 		TokenKeyFile: *tokenKey,
+		Fixtures:     fx,
 		Logger:       newLogger(stdout, getenv),
 	})
 	if err != nil {
