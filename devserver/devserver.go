@@ -12,6 +12,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"net"
 	"net/http"
 	"strings"
@@ -21,6 +22,7 @@ import (
 	"github.com/rs/zerolog"
 
 	"github.com/humop/humop"
+	"github.com/humop/humop/api"
 	"github.com/humop/humop/boltstore"
 	"github.com/humop/humop/clerk"
 	"github.com/humop/humop/httpapi"
@@ -77,6 +79,10 @@ type Config struct {
 	// Logger receives the start line, the access lines and the use-case
 	// lines. The zero Logger writes nothing.
 	Logger zerolog.Logger
+	// Banner, when set, receives a short welcome for a person at a
+	// terminal: the URL, the environment, the store, the OpenAPI URL and
+	// the dev controls.
+	Banner io.Writer
 }
 
 // ClerkConfig locates the keys and names the claims of a Clerk instance.
@@ -241,6 +247,53 @@ func (s *Server) holdName() string {
 	return humop.DefaultHold.String()
 }
 
+// devControls lists the development routes, for the start line.
+var devControls = []string{
+	"POST /dev/reset",
+	"POST /dev/clock/advance",
+	"POST /dev/tokens",
+	"GET  /.well-known/jwks.json",
+	"POST /dev/operators/{id}/kyc",
+	"POST /dev/tasks/{id}/guardian",
+	"POST /dev/payouts/{id}/settle",
+	"GET  /dev/fixtures",
+}
+
+// banner writes the welcome to Config.Banner.
+func (s *Server) banner(url string) {
+	w := s.cfg.Banner
+	if w == nil {
+		return
+	}
+	env := s.cfg.Environment
+	if s.Development() {
+		env += " (X-Operator-Id accepted"
+		if !s.cfg.ManualKYC {
+			env += ", KYC approved at registration"
+		}
+		env += ")"
+	}
+	fmt.Fprintf(w, "\n  \x1b[1mhumop dev server\x1b[0m  %s\n\n", url)
+	fmt.Fprintf(w, "  environment   %s\n", env)
+	fmt.Fprintf(w, "  store         %s\n", s.storeName())
+	fmt.Fprintf(w, "  auth          %s\n", s.authMode())
+	fmt.Fprintf(w, "  OpenAPI       %s/openapi.json\n", url)
+	if n := s.simulated(); n > 0 {
+		fmt.Fprintf(w, "  simulation    %d operators\n", n)
+	}
+	if ids := s.FixtureIDs(); ids != nil {
+		fmt.Fprintf(w, "  fixtures      %d agents, %d operators, %d tasks (ids at GET /dev/fixtures)\n",
+			len(ids.Agents), len(ids.Operators), len(ids.Tasks))
+	}
+	if s.Development() {
+		fmt.Fprintf(w, "  dev controls  %s\n", devControls[0])
+		for _, c := range devControls[1:] {
+			fmt.Fprintf(w, "                %s\n", c)
+		}
+	}
+	fmt.Fprintln(w)
+}
+
 // storeName describes the store for the start line.
 func (s *Server) storeName() string {
 	if s.cfg.DB != "" {
@@ -290,6 +343,7 @@ func (s *Server) Handler() http.Handler { return s.handler }
 
 func (s *Server) routes() {
 	s.handler.HandleFunc("GET /healthz", s.healthz)
+	s.handler.HandleFunc("GET /openapi.json", s.openAPI)
 	if !s.Development() {
 		return
 	}
@@ -301,6 +355,14 @@ func (s *Server) routes() {
 	s.handler.HandleFunc("POST /dev/payouts/{id}/settle", s.settlePayout)
 	s.handler.HandleFunc("GET /dev/fixtures", s.fixtures)
 	s.handler.HandleFunc("GET /.well-known/jwks.json", s.jwks)
+}
+
+// openAPI serves GET /openapi.json: the OpenAPI 3 document of the
+// contract, to generate clients from.
+func (s *Server) openAPI(w http.ResponseWriter, r *http.Request) error {
+	w.Header().Set("Content-Type", "application/json")
+	w.Write(api.OpenAPI)
+	return nil
 }
 
 func (s *Server) healthz(w http.ResponseWriter, r *http.Request) error {
@@ -369,12 +431,16 @@ func (s *Server) Run(ctx context.Context) error {
 	ln := s.listener
 	s.mu.Unlock()
 
+	url := "http://" + ln.Addr().String()
+	s.banner(url)
 	s.log.Info().
-		Str("url", "http://"+ln.Addr().String()).
+		Str("url", url).
+		Str("openapi", url+"/openapi.json").
 		Str("environment", s.cfg.Environment).
 		Str("store", s.storeName()).
 		Bool("kyc_auto_approve", s.Development() && !s.cfg.ManualKYC).
 		Bool("dev_controls", s.Development()).
+		Interface("fixtures", s.FixtureIDsForLog()).
 		Str("auth", s.authMode()).
 		Str("hold", s.holdName()).
 		Int("simulated_operators", s.simulated()).

@@ -234,6 +234,16 @@ func (s *Server) FixtureIDs() *FixtureIDs {
 	return s.fixtureIDs
 }
 
+// FixtureIDsForLog returns the fixtures' ids without the API keys, which
+// are never logged; nil without fixtures.
+func (s *Server) FixtureIDsForLog() map[string]map[string]string {
+	ids := s.FixtureIDs()
+	if ids == nil {
+		return nil
+	}
+	return map[string]map[string]string{"agents": ids.Agents, "operators": ids.Operators, "tasks": ids.Tasks}
+}
+
 // reseed seeds the configured fixtures, after start or a reset.
 func (s *Server) reseed(ctx context.Context) error {
 	if s.cfg.Fixtures == nil || !s.Development() {

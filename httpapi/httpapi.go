@@ -133,6 +133,7 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	h.log.Info().
 		Str("method", r.Method).
 		Str("route", routeOf(pattern, r)).
+		Str("path", r.URL.Path).
 		Int("status", rw.status).
 		Dur("duration_ms", time.Since(start)).
 		Int64("bytes", rw.bytes).

@@ -54,9 +54,9 @@ func TestOneAccessLinePerRequestWithoutSecrets(t *testing.T) {
 	}
 	want := []map[string]any{
 		{"level": "info", "message": "request", "method": "POST", "route": "/api/v1/operator/register",
-			"status": 201.0, "request_id": "r1"},
+			"path": "/api/v1/operator/register", "status": 201.0, "request_id": "r1"},
 		{"level": "info", "message": "request", "method": "GET", "route": "/api/v1/operator/me",
-			"status": 401.0, "request_id": "r2"},
+			"path": "/api/v1/operator/me", "status": 401.0, "request_id": "r2"},
 	}
 	if diff := cmp.Diff(want, access); diff != "" {
 		t.Errorf("access lines (-want +got):\n%s", diff)

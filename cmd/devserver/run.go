@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
@@ -99,6 +100,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 		},
 		TokenKeyFile: *tokenKey,
 		Fixtures:     fx,
+		Banner:       bannerTo(stdout, getenv),
 		Logger:       newLogger(stdout, getenv),
 	})
 	if err != nil {
@@ -136,9 +138,59 @@ func newLogger(w io.Writer, getenv func(string) string) zerolog.Logger {
 		console = true
 	}
 	if console {
-		w = zerolog.ConsoleWriter{Out: w, TimeFormat: time.TimeOnly}
+		w = zerolog.ConsoleWriter{Out: w, TimeFormat: time.TimeOnly, FormatPrepare: shortRequestLine}
 	}
 	return zerolog.New(w).With().Timestamp().Logger()
+}
+
+// number reads a field the console writer decoded, as json.Number or
+// float64.
+func number(v any) float64 {
+	switch n := v.(type) {
+	case json.Number:
+		f, _ := n.Float64()
+		return f
+	case float64:
+		return n
+	}
+	return 0
+}
+
+// bannerTo returns stdout when the logs are for a person (a terminal, or
+// LOG_FORMAT=console), else nil: JSON logs carry the same facts.
+func bannerTo(w io.Writer, getenv func(string) string) io.Writer {
+	switch getenv("LOG_FORMAT") {
+	case "json":
+		return nil
+	case "console":
+		return w
+	}
+	if isTerminal(w) {
+		return w
+	}
+	return nil
+}
+
+// shortRequestLine turns an access line into "GET /api/v1/operator/me 200
+// 0.4ms" for the terminal; the JSON form keeps every field.
+func shortRequestLine(evt map[string]any) error {
+	if evt[zerolog.MessageFieldName] != "request" {
+		return nil
+	}
+	ms, status := number(evt["duration_ms"]), number(evt["status"])
+	colour := "32" // green
+	switch {
+	case status >= 500:
+		colour = "31" // red
+	case status >= 400:
+		colour = "33" // yellow
+	}
+	evt[zerolog.MessageFieldName] = fmt.Sprintf("%v %v \x1b[%sm%d\x1b[0m %.1fms",
+		evt["method"], evt["path"], colour, int(status), ms)
+	for _, k := range []string{"method", "route", "path", "status", "duration_ms", "bytes"} {
+		delete(evt, k)
+	}
+	return nil
 }
 
 func isTerminal(w io.Writer) bool {
