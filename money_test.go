@@ -459,4 +459,3 @@ func TestMoneyInvariantsUnderRandomHistories(t *testing.T) {
 		})
 	}
 }
-

@@ -53,6 +53,15 @@
 // pages 90% full, as ULIDs only ever append: 100,000 operators with their
 // KYC cases take 101 MiB.
 //
+// The ledger keeps entries and payouts by ULID, each with one inner bucket
+// per operator listing them by creation time and id, whose sequence counts
+// them; earnings are indexed by task id, which is how a task is credited
+// once, and each operator's ledger.Summary is one record, so balances are
+// read without touching the entries. Idempotency records are keyed by
+// scope and key, length-prefixed, with an index by expiry time that lets
+// DeleteExpired skip the records still kept. ledger.go and idempotency.go
+// give the costs.
+//
 // A record is one byte naming its encoding (1: JSON) followed by the JSON of
 // a record type declared beside its domain's store (operator.go, kyc.go,
 // agent.go, task.go), not of the domain type, so that a change to a domain
@@ -74,7 +83,9 @@ import (
 
 	"github.com/humop/humop"
 	"github.com/humop/humop/agent"
+	"github.com/humop/humop/idempotency"
 	"github.com/humop/humop/kyc"
+	"github.com/humop/humop/ledger"
 	"github.com/humop/humop/operator"
 	"github.com/humop/humop/task"
 )
@@ -337,6 +348,9 @@ func (t *tx) Operators() operator.Store { return operators{t} }
 func (t *tx) KYC() kyc.Store            { return cases{t} }
 func (t *tx) Agents() agent.Store       { return agents{t} }
 func (t *tx) Tasks() task.Store         { return tasks{t} }
+func (t *tx) Ledger() ledger.Store      { return ledgerStore{t} }
+
+func (t *tx) Idempotency() idempotency.Store { return idemStore{t} }
 
 // checkWritable is called by every write before it reads or writes
 // anything, so that a write in a View fails whatever the data.

@@ -10,7 +10,9 @@ import (
 // schemaVersion names the layout this build reads and writes: the buckets
 // below, their keys, and the record encodings in operator.go and kyc.go.
 // Change it with any change an older build would misread, and teach Open to
-// migrate from the versions before it.
+// migrate from the versions before it. A new bucket is no such change: Open
+// creates the buckets a file lacks, and an older build ignores the ones it
+// does not know (the ledger and idempotency buckets came this way).
 const schemaVersion = 1
 
 // The buckets, all at the top level of the file. Record ids (operator, agent,
@@ -44,6 +46,32 @@ var (
 	// bucketTasksByOperator holds a key operator id + "\x00" + task ULID,
 	// with an empty value, for every task that has a holder.
 	bucketTasksByOperator = []byte("tasks_by_operator")
+
+	// bucketEntries maps a ledger entry's ULID to its record. Entries are
+	// only ever added.
+	bucketEntries = []byte("ledger_entries")
+	// bucketEntriesByOperator holds one bucket per operator, named by the
+	// operator id, with a key timeKey(CreatedAt) + entry ULID and an empty
+	// value for each of the operator's entries, so that a reverse cursor
+	// walks them newest first. The inner bucket's sequence is the number of
+	// its keys, the total of Entries.
+	bucketEntriesByOperator = []byte("ledger_entries_by_operator")
+	// bucketEarnings maps a task id to the ULID of its EARNING entry: the
+	// index that lets a task be credited once.
+	bucketEarnings = []byte("ledger_earnings")
+	// bucketSummaries maps an operator id to its ledger.Summary record.
+	bucketSummaries = []byte("ledger_summaries")
+	// bucketPayouts maps a payout's ULID to its record.
+	bucketPayouts = []byte("ledger_payouts")
+	// bucketPayoutsByOperator is to payouts what bucketEntriesByOperator
+	// is to entries.
+	bucketPayoutsByOperator = []byte("ledger_payouts_by_operator")
+	// bucketIdempotency maps idemKey(scope, key) to an idempotency record.
+	bucketIdempotency = []byte("idempotency")
+	// bucketIdempotencyExpiry holds a key timeKey(ExpiresAt) +
+	// idemKey(scope, key), with an empty value, for every idempotency
+	// record, so that DeleteExpired walks only the expired ones.
+	bucketIdempotencyExpiry = []byte("idempotency_expiry")
 )
 
 // keySchemaVersion holds schemaVersion in decimal ASCII, so that the bbolt
@@ -56,10 +84,13 @@ var dataBuckets = [][]byte{
 	bucketOperators, bucketEmails, bucketSubjects, bucketCases,
 	bucketAgents, bucketAgentEmails, bucketAgentKeys,
 	bucketTasks, bucketTasksOpen, bucketTasksByAgent, bucketTasksByOperator,
+	bucketEntries, bucketEntriesByOperator, bucketEarnings, bucketSummaries,
+	bucketPayouts, bucketPayoutsByOperator, bucketIdempotency, bucketIdempotencyExpiry,
 }
 
 // appendFill is how full bbolt packs the pages of the buckets keyed by
-// operator id. ULIDs grow with time, so new records land on the last page,
+// a ULID or a time (records by id, the per-operator ledger indexes, the
+// idempotency expiry index). ULIDs and times grow, so new records land on the last page,
 // and bbolt's default of half-full pages would leave every page half empty
 // for good (measured: 100,000
 // operators with their cases took 162 MiB, and 101 MiB with this).
@@ -71,6 +102,9 @@ type buckets struct {
 	operators, emails, subjects, cases        *bbolt.Bucket
 	agents, agentEmails, agentKeys            *bbolt.Bucket
 	tasks, tasksOpen, tasksByAgent, tasksByOp *bbolt.Bucket
+	entries, entriesByOp, earnings, summaries *bbolt.Bucket
+	payouts, payoutsByOp                      *bbolt.Bucket
+	idem, idemExpiry                          *bbolt.Bucket
 }
 
 // bind looks up the data buckets in btx. They exist in every file that Open
@@ -88,14 +122,25 @@ func bind(btx *bbolt.Tx) (buckets, error) {
 		tasksOpen:    btx.Bucket(bucketTasksOpen),
 		tasksByAgent: btx.Bucket(bucketTasksByAgent),
 		tasksByOp:    btx.Bucket(bucketTasksByOperator),
+		entries:      btx.Bucket(bucketEntries),
+		entriesByOp:  btx.Bucket(bucketEntriesByOperator),
+		earnings:     btx.Bucket(bucketEarnings),
+		summaries:    btx.Bucket(bucketSummaries),
+		payouts:      btx.Bucket(bucketPayouts),
+		payoutsByOp:  btx.Bucket(bucketPayoutsByOperator),
+		idem:         btx.Bucket(bucketIdempotency),
+		idemExpiry:   btx.Bucket(bucketIdempotencyExpiry),
 	}
 	for _, bk := range []*bbolt.Bucket{b.operators, b.emails, b.subjects, b.cases,
-		b.agents, b.agentEmails, b.agentKeys, b.tasks, b.tasksOpen, b.tasksByAgent, b.tasksByOp} {
+		b.agents, b.agentEmails, b.agentKeys, b.tasks, b.tasksOpen, b.tasksByAgent, b.tasksByOp,
+		b.entries, b.entriesByOp, b.earnings, b.summaries, b.payouts, b.payoutsByOp,
+		b.idem, b.idemExpiry} {
 		if bk == nil {
 			return b, fmt.Errorf("boltstore: %s: a data bucket is missing", btx.DB().Path())
 		}
 	}
-	for _, bk := range []*bbolt.Bucket{b.operators, b.cases, b.agents, b.tasks} {
+	for _, bk := range []*bbolt.Bucket{b.operators, b.cases, b.agents, b.tasks,
+		b.entries, b.payouts, b.idemExpiry} {
 		bk.FillPercent = appendFill
 	}
 	return b, nil

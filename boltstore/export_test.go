@@ -8,7 +8,9 @@ import (
 	"go.etcd.io/bbolt"
 
 	"github.com/humop/humop/agent"
+	"github.com/humop/humop/idempotency"
 	"github.com/humop/humop/kyc"
+	"github.com/humop/humop/ledger"
 	"github.com/humop/humop/operator"
 	"github.com/humop/humop/task"
 )
@@ -22,9 +24,16 @@ type Contents struct {
 	Cases     map[string]*kyc.Case          // by operator id
 	Agents    map[string]*agent.Agent       // by id
 	Tasks     map[string]*task.Task         // by id
+	Entries   map[string]ledger.Entry       // by id
+	Summaries map[string]ledger.Summary     // by operator id
+	Payouts   map[string]ledger.Payout      // by id
+	Records   []idempotency.Record          // idempotency records, in key order
 
 	agentEmails, agentKeys           map[string]string // key -> agent id
 	tasksOpen, tasksByAgent, tasksOp map[string]string // index key -> value
+	entriesByOp, payoutsByOp         map[string]string // operator id + "/" + list key -> ""
+	earnings                         map[string]string // task id -> entry id
+	idemExpiry                       map[string]string // expiry key -> ""
 }
 
 // ReadFile opens the file at path read-only (its Store must be closed), runs
@@ -47,6 +56,11 @@ func ReadFile(path string) (*Contents, error) {
 
 		agentEmails: map[string]string{}, agentKeys: map[string]string{},
 		tasksOpen: map[string]string{}, tasksByAgent: map[string]string{}, tasksOp: map[string]string{},
+
+		Entries: map[string]ledger.Entry{}, Summaries: map[string]ledger.Summary{},
+		Payouts: map[string]ledger.Payout{}, Records: []idempotency.Record{},
+		entriesByOp: map[string]string{}, payoutsByOp: map[string]string{},
+		earnings: map[string]string{}, idemExpiry: map[string]string{},
 	}
 	err = db.View(func(btx *bbolt.Tx) error {
 		var errs []error
@@ -68,10 +82,13 @@ func ReadFile(path string) (*Contents, error) {
 	if err != nil {
 		return nil, err
 	}
-	return c, c.agree()
+	return c, errors.Join(c.agree(), c.ledgerAgrees())
 }
 
 func (c *Contents) read(b buckets) error {
+	if err := c.readLedger(b); err != nil {
+		return err
+	}
 	err := b.operators.ForEach(func(k, v []byte) error {
 		if len(k) != 16 {
 			return fmt.Errorf("operator key %x is not 16 bytes", k)
@@ -210,6 +227,145 @@ func (c *Contents) agree() error {
 		"open": c.tasksOpen, "by agent": c.tasksByAgent, "by operator": c.tasksOp} {
 		if diff := cmp.Diff(want[name], got); diff != "" {
 			errs = append(errs, fmt.Errorf("task index %s (-want +got):\n%s", name, diff))
+		}
+	}
+	return errors.Join(errs...)
+}
+
+// readLedger decodes the ledger and idempotency buckets and checks that the
+// sequence of every operator's list is the number of its items.
+func (c *Contents) readLedger(b buckets) error {
+	err := b.entries.ForEach(func(k, v []byte) error {
+		e, err := decodeEntry(k, v)
+		if err != nil {
+			return fmt.Errorf("entry %s: %w", keyID(ledger.EntryIDPrefix, k), err)
+		}
+		c.Entries[e.ID] = e
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	err = b.summaries.ForEach(func(k, v []byte) error {
+		s, err := decodeSummary(string(k), v)
+		if err != nil {
+			return fmt.Errorf("summary of %s: %w", k, err)
+		}
+		c.Summaries[s.OperatorID] = s
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	err = b.payouts.ForEach(func(k, v []byte) error {
+		p, err := decodePayout(k, v)
+		if err != nil {
+			return fmt.Errorf("payout %s: %w", keyID(ledger.PayoutIDPrefix, k), err)
+		}
+		c.Payouts[p.ID] = p
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	err = b.idem.ForEach(func(k, v []byte) error {
+		scope, key, ok := parseIdemKey(k)
+		if !ok {
+			return fmt.Errorf("idempotency key %x is not a scope and a key", k)
+		}
+		r, err := decodeIdem(scope, key, v)
+		if err != nil {
+			return fmt.Errorf("idempotency record %q %q: %w", scope, key, err)
+		}
+		c.Records = append(c.Records, r)
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	err = b.earnings.ForEach(func(k, v []byte) error {
+		if len(v) != 16 {
+			return fmt.Errorf("earning index %q -> %x is not 16 bytes", k, v)
+		}
+		c.earnings[string(k)] = keyID(ledger.EntryIDPrefix, v)
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	err = b.idemExpiry.ForEach(func(k, v []byte) error {
+		c.idemExpiry[string(k)] = string(v)
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	for _, idx := range []struct {
+		b *bbolt.Bucket
+		m map[string]string
+	}{{b.entriesByOp, c.entriesByOp}, {b.payoutsByOp, c.payoutsByOp}} {
+		err := idx.b.ForEach(func(name, v []byte) error {
+			list := idx.b.Bucket(name)
+			if v != nil || list == nil {
+				return fmt.Errorf("list of %s is not a bucket", name)
+			}
+			n := uint64(0)
+			err := list.ForEach(func(k, v []byte) error {
+				idx.m[string(name)+"/"+string(k)] = string(v)
+				n++
+				return nil
+			})
+			if err != nil {
+				return err
+			}
+			if n != list.Sequence() {
+				return fmt.Errorf("list of %s holds %d items and counts %d", name, n, list.Sequence())
+			}
+			return nil
+		})
+		if err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// ledgerAgrees checks that the ledger and idempotency indexes are exactly
+// the entries their records call for, and that no task has two earnings.
+func (c *Contents) ledgerAgrees() error {
+	var errs []error
+	entries, earnings := map[string]string{}, map[string]string{}
+	for _, e := range c.Entries {
+		key, _ := idKey(ledger.EntryIDPrefix, e.ID)
+		entries[e.OperatorID+"/"+string(listKey(e.CreatedAt, key))] = ""
+		if e.Kind != ledger.KindEarning {
+			continue
+		}
+		if other, ok := earnings[e.TaskID]; ok {
+			errs = append(errs, fmt.Errorf("task %s has two earnings, %s and %s", e.TaskID, other, e.ID))
+		}
+		earnings[e.TaskID] = e.ID
+	}
+	payouts := map[string]string{}
+	for _, p := range c.Payouts {
+		key, _ := idKey(ledger.PayoutIDPrefix, p.ID)
+		payouts[p.OperatorID+"/"+string(listKey(p.CreatedAt, key))] = ""
+	}
+	expiry := map[string]string{}
+	for _, r := range c.Records {
+		expiry[string(expiryKey(r.ExpiresAt, idemKey(r.Scope, r.Key)))] = ""
+	}
+	for _, idx := range []struct {
+		name      string
+		want, got map[string]string
+	}{
+		{"entries by operator", entries, c.entriesByOp},
+		{"earnings", earnings, c.earnings},
+		{"payouts by operator", payouts, c.payoutsByOp},
+		{"idempotency expiry", expiry, c.idemExpiry},
+	} {
+		if diff := cmp.Diff(idx.want, idx.got); diff != "" {
+			errs = append(errs, fmt.Errorf("index %s (-want +got):\n%s", idx.name, diff))
 		}
 	}
 	return errors.Join(errs...)

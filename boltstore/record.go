@@ -1,9 +1,11 @@
 package boltstore
 
 import (
+	"encoding/binary"
 	"encoding/json"
 	"fmt"
 	"strings"
+	"time"
 
 	"github.com/oklog/ulid/v2"
 )
@@ -50,4 +52,25 @@ func keyID(prefix string, key []byte) string {
 	var u ulid.ULID
 	copy(u[:], key)
 	return prefix + u.String()
+}
+
+// timeKeyLen is the length of a timeKey.
+const timeKeyLen = 12
+
+// timeKey returns a key that sorts as t's instant does: the Unix seconds,
+// with the sign bit flipped so that times before 1970 sort first, and the
+// nanoseconds, both big-endian. Every time.Time has one, the zero time
+// included.
+func timeKey(t time.Time) []byte {
+	k := make([]byte, timeKeyLen, timeKeyLen+16)
+	binary.BigEndian.PutUint64(k, uint64(t.Unix())^1<<63)
+	binary.BigEndian.PutUint32(k[8:], uint32(t.Nanosecond()))
+	return k
+}
+
+// keyTime is the inverse of timeKey, in UTC; k may be longer than a
+// timeKey.
+func keyTime(k []byte) time.Time {
+	sec := int64(binary.BigEndian.Uint64(k) ^ 1<<63)
+	return time.Unix(sec, int64(binary.BigEndian.Uint32(k[8:]))).UTC()
 }

@@ -31,7 +31,7 @@ func (s ledgerStore) Append(e ledger.Entry) error {
 	}
 	d.entries.put(e.ID, e)
 	list, _ := d.entryLists.get(e.OperatorID)
-	d.entryLists.put(e.OperatorID, append(slices.Clip(list), e.ID))
+	d.entryLists.put(e.OperatorID, addKey(list, listKey(e.CreatedAt, e.ID)))
 	return nil
 }
 
@@ -58,7 +58,7 @@ func (s ledgerStore) Entries(operatorID string, offset, limit int) ([]ledger.Ent
 	ids, _ := s.t.d.entryLists.get(operatorID)
 	out := []ledger.Entry{}
 	for i := len(ids) - 1 - offset; i >= 0 && len(out) < limit; i-- {
-		e, _ := s.t.d.entries.get(ids[i])
+		e, _ := s.t.d.entries.get(idOf(ids[i]))
 		out = append(out, e)
 	}
 	return out, len(ids), nil
@@ -83,7 +83,7 @@ func (s ledgerStore) InsertPayout(p ledger.Payout) error {
 	}
 	d.payouts.put(p.ID, p)
 	list, _ := d.payoutLists.get(p.OperatorID)
-	d.payoutLists.put(p.OperatorID, append(slices.Clip(list), p.ID))
+	d.payoutLists.put(p.OperatorID, addKey(list, listKey(p.CreatedAt, p.ID)))
 	return nil
 }
 
@@ -99,14 +99,21 @@ func (s ledgerStore) ReplacePayout(p ledger.Payout) error {
 	if err := s.t.checkWritable(); err != nil {
 		return err
 	}
-	old, ok := s.t.d.payouts.get(p.ID)
+	d := s.t.d
+	old, ok := d.payouts.get(p.ID)
 	if !ok {
 		return ledger.ErrNotFound
 	}
 	if old.OperatorID != p.OperatorID {
 		return fmt.Errorf("memstore: replace payout %s: operator changed", p.ID)
 	}
-	s.t.d.payouts.put(p.ID, p)
+	if !old.CreatedAt.Equal(p.CreatedAt) {
+		list, _ := d.payoutLists.get(p.OperatorID)
+		list = slices.Clone(list)
+		list = removeSorted(list, listKey(old.CreatedAt, old.ID))
+		d.payoutLists.put(p.OperatorID, addKey(list, listKey(p.CreatedAt, p.ID)))
+	}
+	d.payouts.put(p.ID, p)
 	return nil
 }
 
@@ -114,10 +121,27 @@ func (s ledgerStore) Payouts(operatorID string, offset, limit int) ([]ledger.Pay
 	ids, _ := s.t.d.payoutLists.get(operatorID)
 	out := []ledger.Payout{}
 	for i := len(ids) - 1 - offset; i >= 0 && len(out) < limit; i-- {
-		p, _ := s.t.d.payouts.get(ids[i])
+		p, _ := s.t.d.payouts.get(idOf(ids[i]))
 		out = append(out, p)
 	}
 	return out, len(ids), nil
+}
+
+// listKey orders ledger lists by creation time, then id.
+func listKey(at time.Time, id string) string {
+	return fmt.Sprintf("%020d|%s", at.UnixNano(), id)
+}
+
+// addKey returns list with key in its sorted place. Appending at the end,
+// the usual case, may share the committed list's array: nothing reads past
+// a committed list's length, and only one transaction writes at a time.
+// Inserting elsewhere copies first, so a rollback leaves the committed list
+// as it was.
+func addKey(list []string, key string) []string {
+	if n := len(list); n == 0 || list[n-1] < key {
+		return append(list, key)
+	}
+	return insertSorted(slices.Clone(list), key)
 }
 
 type idemStore struct{ t *tx }
@@ -151,7 +175,8 @@ func (s idemStore) DeleteExpired(now time.Time) (int, error) {
 	}
 	n := 0
 	for k, r := range s.t.d.idem.rows {
-		if _, written := s.t.d.idem.pending[k]; !written && r.Expired(now) {
+		_, written := s.t.d.idem.pending[k]
+		if !written && !s.t.d.idem.deleted[k] && r.Expired(now) {
 			s.t.d.idem.del(k)
 			n++
 		}

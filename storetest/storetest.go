@@ -14,7 +14,8 @@
 // and times come back equal to the nanosecond.
 //
 // Each domain's checks live in a file of their own (operator.go, kyc.go,
-// agent.go, task.go); a new domain adds a file and a line to groups.
+// agent.go, task.go, ledger.go, idempotency.go); a new domain adds a file and
+// a line to groups.
 package storetest
 
 import (
@@ -60,6 +61,8 @@ var groups = []struct {
 	{"kyc", kycChecks},
 	{"agent", agentChecks},
 	{"task", taskChecks},
+	{"ledger", ledgerChecks},
+	{"idempotency", idempotencyChecks},
 }
 
 // stamp is a time with nanoseconds in a zone other than UTC, so that a store
