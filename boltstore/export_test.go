@@ -215,12 +215,12 @@ func (c *Contents) agree() error {
 	want := map[string]map[string]string{"open": {}, "by agent": {}, "by operator": {}}
 	for _, t := range c.Tasks {
 		key, _ := idKey(task.IDPrefix, t.ID)
-		want["by agent"][string(indexKey(t.AgentID, key))] = string(t.Status)
+		want["by agent"][string(taskIndexKey(t.AgentID, t, key))] = string(t.Status)
 		if t.Status == task.Pending {
-			want["open"][string(indexKey(string(t.Type), key))] = ""
+			want["open"][string(taskIndexKey(string(t.Type), t, key))] = ""
 		}
 		if t.OperatorID != "" {
-			want["by operator"][string(indexKey(t.OperatorID, key))] = ""
+			want["by operator"][string(taskIndexKey(t.OperatorID, t, key))] = ""
 		}
 	}
 	for name, got := range map[string]map[string]string{

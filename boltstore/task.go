@@ -195,19 +195,26 @@ type indexEntry struct {
 // taskIndexEntries returns the index entries of t, stored under key.
 func taskIndexEntries(b buckets, key []byte, t *task.Task) []indexEntry {
 	entries := []indexEntry{
-		{b.tasksByAgent, indexKey(t.AgentID, key), []byte(t.Status)},
+		{b.tasksByAgent, taskIndexKey(t.AgentID, t, key), []byte(t.Status)},
 	}
 	if t.Status == task.Pending {
-		entries = append(entries, indexEntry{b.tasksOpen, indexKey(string(t.Type), key), []byte{}})
+		entries = append(entries, indexEntry{b.tasksOpen, taskIndexKey(string(t.Type), t, key), []byte{}})
 	}
 	if t.OperatorID != "" {
-		entries = append(entries, indexEntry{b.tasksByOp, indexKey(t.OperatorID, key), []byte{}})
+		entries = append(entries, indexEntry{b.tasksByOp, taskIndexKey(t.OperatorID, t, key), []byte{}})
 	}
 	return entries
 }
 
-// indexKey returns the key of a task in an index: the selecting value, a
-// zero byte and the task's key. Ids and skill names hold no zero byte.
+// taskIndexKey returns the key of t in an index: the selecting value, a
+// zero byte, t's creation time (timeKey) and t's key, so that each index
+// lists tasks by creation time, then id, whatever order the ids have.
+func taskIndexKey(value string, t *task.Task, key []byte) []byte {
+	return indexKey(value, append(timeKey(t.CreatedAt), key...))
+}
+
+// indexKey returns the key of an entry in an index: the selecting value, a
+// zero byte and the rest. Ids and skill names hold no zero byte.
 func indexKey(value string, key []byte) []byte {
 	k := make([]byte, 0, len(value)+1+len(key))
 	k = append(k, value...)
@@ -284,8 +291,9 @@ func (s tasks) list(curs []*reverseCursor, keepValue func([]byte) bool, keepTask
 		var t *task.Task
 		if keep && (keepTask != nil || inPage) {
 			var err error
-			if t, err = s.get(c.key); err != nil {
-				return nil, 0, fmt.Errorf("boltstore: index entry of task %s: %w", keyID(task.IDPrefix, c.key), err)
+			taskKey := c.key[timeKeyLen:]
+			if t, err = s.get(taskKey); err != nil {
+				return nil, 0, fmt.Errorf("boltstore: index entry of task %s: %w", keyID(task.IDPrefix, taskKey), err)
 			}
 			keep = keepTask == nil || keepTask(t)
 		}
@@ -301,7 +309,8 @@ func (s tasks) list(curs []*reverseCursor, keepValue func([]byte) bool, keepTask
 }
 
 // reverseCursor walks the entries of an index for one selecting value, last
-// (newest) first. key is the task key of the current entry, nil at the end.
+// (newest) first. key is the rest of the current entry's key after the
+// selecting value (creation time and task key), nil at the end.
 type reverseCursor struct {
 	c          *bbolt.Cursor
 	prefix     []byte

@@ -21,6 +21,7 @@ var taskChecks = []check{
 	{"insert of a used task id fails and changes nothing", testTaskDuplicateID},
 	{"replace of unknown task is ErrNotFound", testTaskReplaceNotFound},
 	{"lists are newest first and paged with the full total", testTaskPaging},
+	{"lists order by creation time, then id, whatever order the ids have", testTaskOrderByTime},
 	{"list by agent filters by status", testTaskByAgentStatus},
 	{"list open keeps pending tasks of the given types before their deadline", testTaskListOpen},
 	{"lists follow replaced status, holder and type", testTaskIndexesFollowReplace},
@@ -227,6 +228,31 @@ func testTaskPaging(t *testing.T, st humop.Store) {
 		})
 		checkListTotal(t, "ListByAgent", got, 5, tc.want...)
 	}
+}
+
+func testTaskOrderByTime(t *testing.T, st humop.Store) {
+	// Ids made in one order, creation times in another (a clock set back,
+	// an embedder's Now), and two tasks created at the same instant.
+	a := newTask(testAgentID, skills.Photo, 30)
+	b := newTask(testAgentID, skills.Photo, 10)
+	c := newTask(testAgentID, skills.Photo, 20)
+	d := newTask(testAgentID, skills.Photo, 20)
+	c.OperatorID, d.OperatorID = "op_01JQ8ZV4Y9D8GJ0X5ZKQ4W3M2P", "op_01JQ8ZV4Y9D8GJ0X5ZKQ4W3M2P"
+	c.Status, d.Status = task.EstimatePending, task.EstimatePending
+	insertTasks(t, st, d, b, a, c)
+	want := []*task.Task{a, d, c, b} // d's id is larger than c's: it wins the tie
+	got := list(t, st, func(s task.Store) ([]*task.Task, int, error) {
+		return s.ListByAgent(testAgentID, "", 0, 10)
+	})
+	checkList(t, "ListByAgent", got, want...)
+	got = list(t, st, func(s task.Store) ([]*task.Task, int, error) {
+		return s.ListOpen(skills.Of(skills.Photo), stamp, 0, 10)
+	})
+	checkList(t, "ListOpen", got, a, b)
+	got = list(t, st, func(s task.Store) ([]*task.Task, int, error) {
+		return s.ListByOperator("op_01JQ8ZV4Y9D8GJ0X5ZKQ4W3M2P", 0, 10)
+	})
+	checkList(t, "ListByOperator", got, d, c)
 }
 
 func testTaskByAgentStatus(t *testing.T, st humop.Store) {
