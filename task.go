@@ -103,9 +103,13 @@ func (s *Service) PostTask(ctx context.Context, agentID string, p task.Posting) 
 // request within 24 hours returns the task first posted (replayed is true)
 // and posts nothing.
 func (s *Service) PostTaskWithKey(ctx context.Context, agentID string, p task.Posting, ik *IdempotencyKey) (t *task.Task, replayed bool, err error) {
-	now := s.Now()
-	if _, err := task.New(p, task.IDPrefix+s.newID(), agentID, now); err != nil {
-		return nil, false, err
+	if ik == nil {
+		// Fail fast, outside any transaction. With a key the check waits
+		// for the key's: a retry of a request that passed must replay,
+		// even once its deadline has gone by.
+		if _, err := task.New(p, task.IDPrefix+s.newID(), agentID, s.Now()); err != nil {
+			return nil, false, err
+		}
 	}
 	t, replayed, err = idempotent(ctx, s, "agent:"+agentID, ik, func(tx Tx) (*task.Task, error) {
 		t, err := task.New(p, task.IDPrefix+s.newID(), agentID, s.Now())

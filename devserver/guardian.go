@@ -58,7 +58,8 @@ func (s *Server) scriptGuardian(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	var o humop.GuardianOutcome
-	switch strings.ToUpper(strings.TrimSpace(req.Outcome)) {
+	outcome := strings.ToUpper(strings.TrimSpace(req.Outcome))
+	switch outcome {
 	case "VERIFIED":
 		o.Quality = task.MaxQuality
 		if req.Quality != nil {
@@ -90,7 +91,7 @@ func (s *Server) scriptGuardian(w http.ResponseWriter, r *http.Request) error {
 		return task.ErrWrongState
 	}
 	httpapi.WriteJSON(w, http.StatusOK, map[string]any{
-		"task_id": t.ID, "status": t.Status, "outcome": strings.ToUpper(req.Outcome), "applied": applied,
+		"task_id": t.ID, "status": t.Status, "outcome": outcome, "applied": applied,
 	})
 	return nil
 }

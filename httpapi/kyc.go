@@ -6,10 +6,11 @@ import (
 	"github.com/humop/humop/kyc"
 )
 
+// documentJSON is one document; each kind shows only its own fields.
 type documentJSON struct {
-	Type     string `json:"type"`
-	Country  string `json:"country"`
-	IssuedOn string `json:"issued_on"`
+	Type     string `json:"type,omitempty"`
+	Country  string `json:"country,omitempty"`
+	IssuedOn string `json:"issued_on,omitempty"`
 	FileURL  string `json:"file_url"`
 }
 

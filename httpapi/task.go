@@ -94,22 +94,24 @@ func optString(s string) *string {
 
 func newTaskJSON(t *task.Task, holder *humop.OperatorSummary, forAgent bool) taskJSON {
 	out := taskJSON{
-		offerJSON:       newOfferJSON(t),
-		Status:          t.Status,
-		RejectionReason: optString(t.RejectionReason),
-		DisputeReason:   optString(t.DisputeReason),
-		UpdatedAt:       Time(t.UpdatedAt),
-		ClaimedAt:       optTime(t.ClaimedAt),
-		AcceptedAt:      optTime(t.AcceptedAt),
-		StartedAt:       optTime(t.StartedAt),
-		SubmittedAt:     optTime(t.SubmittedAt),
-		VerifiedAt:      optTime(t.VerifiedAt),
-		CompletedAt:     optTime(t.CompletedAt),
-		CancelledAt:     optTime(t.CancelledAt),
-		DisputedAt:      optTime(t.DisputedAt),
+		offerJSON:     newOfferJSON(t),
+		Status:        t.Status,
+		DisputeReason: optString(t.DisputeReason),
+		UpdatedAt:     Time(t.UpdatedAt),
+		ClaimedAt:     optTime(t.ClaimedAt),
+		AcceptedAt:    optTime(t.AcceptedAt),
+		StartedAt:     optTime(t.StartedAt),
+		SubmittedAt:   optTime(t.SubmittedAt),
+		VerifiedAt:    optTime(t.VerifiedAt),
+		CompletedAt:   optTime(t.CompletedAt),
+		CancelledAt:   optTime(t.CancelledAt),
+		DisputedAt:    optTime(t.DisputedAt),
 	}
 	if forAgent {
+		// Only the agent sees why it turned an estimate down: the next
+		// operator to look at the task has no business with it.
 		out.CallbackURL = optString(t.CallbackURL)
+		out.RejectionReason = optString(t.RejectionReason)
 	}
 	if holder != nil {
 		out.Operator = &operatorSummaryJSON{Name: holder.Name, Rating: Hundredths(holder.Rating)}
