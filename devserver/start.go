@@ -91,18 +91,33 @@ func (ts *Test) AdvanceClock(d time.Duration) {
 }
 
 // Token returns a session token for the operator, for the Authorization
-// header.
+// header. It lasts an hour of the server's clock: after AdvanceClock past
+// that, ask for a new one (or use TokenFor).
 func (ts *Test) Token(operatorID string) string {
 	ts.t.Helper()
+	return ts.TokenFor(operatorID, DefaultTokenTTL)
+}
+
+// TokenFor returns a session token for the operator that lasts ttl.
+func (ts *Test) TokenFor(operatorID string, ttl time.Duration) string {
+	ts.t.Helper()
 	var out struct{ Token string }
-	ts.Do("POST", "/dev/tokens", map[string]string{"operator_id": operatorID}, &out)
+	ts.Do("POST", "/dev/tokens", map[string]string{"operator_id": operatorID, "ttl": ttl.String()}, &out)
 	return out.Token
 }
 
-// Do sends a JSON request (body may be nil) with alternating header names
-// and values, fails the test unless the answer is 2xx, and decodes it into
-// out (when not nil). It returns the status.
-func (ts *Test) Do(method, path string, body, out any, headers ...string) int {
+// Request sends a JSON request (body may be nil) with alternating header
+// names and values and returns the status and the raw answer, whatever the
+// status: for tests that expect an error.
+func (ts *Test) Request(method, path string, body any, headers ...string) (int, []byte) {
+	ts.t.Helper()
+	res := ts.send(method, path, body, headers)
+	defer res.Body.Close()
+	raw, _ := io.ReadAll(res.Body)
+	return res.StatusCode, raw
+}
+
+func (ts *Test) send(method, path string, body any, headers []string) *http.Response {
 	ts.t.Helper()
 	var rd io.Reader
 	if body != nil {
@@ -126,15 +141,22 @@ func (ts *Test) Do(method, path string, body, out any, headers ...string) int {
 	if err != nil {
 		ts.t.Fatalf("devserver: %s %s: %v", method, path, err)
 	}
-	defer res.Body.Close()
-	raw, _ := io.ReadAll(res.Body)
-	if res.StatusCode/100 != 2 {
-		ts.t.Fatalf("devserver: %s %s: %d %s", method, path, res.StatusCode, raw)
+	return res
+}
+
+// Do sends a JSON request (body may be nil) with alternating header names
+// and values, fails the test unless the answer is 2xx, and decodes it into
+// out (when not nil). It returns the status.
+func (ts *Test) Do(method, path string, body, out any, headers ...string) int {
+	ts.t.Helper()
+	status, raw := ts.Request(method, path, body, headers...)
+	if status/100 != 2 {
+		ts.t.Fatalf("devserver: %s %s: %d %s", method, path, status, raw)
 	}
 	if out != nil {
 		if err := json.Unmarshal(raw, out); err != nil {
 			ts.t.Fatalf("devserver: %s %s: decode %s: %v", method, path, raw, err)
 		}
 	}
-	return res.StatusCode
+	return status
 }
