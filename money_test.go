@@ -29,7 +29,7 @@ var adapters = map[string]func(t *testing.T) humop.Store{
 
 // world is a Service with a movable clock, one agent and its helpers.
 type world struct {
-	t     *testing.T
+	t     testing.TB
 	svc   *humop.Service
 	store humop.Store
 	now   time.Time
@@ -37,7 +37,7 @@ type world struct {
 	agent string
 }
 
-func newWorld(t *testing.T, store humop.Store, hold time.Duration) *world {
+func newWorld(t testing.TB, store humop.Store, hold time.Duration) *world {
 	t.Helper()
 	w := &world{t: t, store: store, now: now0}
 	svc, err := humop.New(humop.Options{
@@ -77,6 +77,34 @@ func (w *world) operator(email string) string {
 		w.t.Fatal(err)
 	}
 	return p.Operator.ID
+}
+
+// submitted posts a task and takes it to SUBMITTED for the operator,
+// returning its id. The world has no guardian, so it stays there.
+func (w *world) submitted(opID string) string {
+	w.t.Helper()
+	ctx := context.Background()
+	tk, err := w.svc.PostTask(ctx, w.agent, task.Posting{
+		Title: "Fill a form", Description: "d", Type: skills.FormFilling, Reward: 1234,
+		Deadline: w.clock().Add(48 * time.Hour), ProofRequirements: []string{"screenshot"},
+	})
+	if err != nil {
+		w.t.Fatal(err)
+	}
+	if _, err := w.svc.ClaimTask(ctx, opID, tk.ID, task.Estimate{Hours: 1}); err != nil {
+		w.t.Fatal(err)
+	}
+	if _, err := w.svc.ApproveEstimate(ctx, w.agent, tk.ID); err != nil {
+		w.t.Fatal(err)
+	}
+	if _, err := w.svc.StartTask(ctx, opID, tk.ID); err != nil {
+		w.t.Fatal(err)
+	}
+	if _, err := w.svc.SubmitTask(ctx, opID, tk.ID, task.Submission{
+		Proof: []task.ProofItem{{Requirement: "screenshot", URL: "https://p.example.com/1"}}}); err != nil {
+		w.t.Fatal(err)
+	}
+	return tk.ID
 }
 
 // finish runs a task of the given reward through its lifecycle for the
