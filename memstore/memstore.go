@@ -110,10 +110,7 @@ func (t *tx) Idempotency() idempotency.Store {
 func (t *tx) commit() {
 	d := t.d
 	for id, next := range d.tasks.pending {
-		if old, ok := d.tasks.rows[id]; ok {
-			d.taskIndex.remove(old)
-		}
-		d.taskIndex.add(next)
+		d.taskIndex.update(d.tasks.rows[id], next)
 	}
 	d.operators.commit()
 	d.emails.commit()
@@ -123,6 +120,7 @@ func (t *tx) commit() {
 	d.agentEmails.commit()
 	d.agentKeys.commit()
 	d.tasks.commit()
+	d.taskIndex.compact(d.tasks.rows)
 	d.entries.commit()
 	d.entryLists.commit()
 	d.earnings.commit()

@@ -117,36 +117,69 @@ func (s tasks) scan(keep func(*task.Task) bool, offset, limit int) ([]*task.Task
 // open tasks of each type, and of every task by agent and by holder. A sort
 // key is the creation time, fixed width, then the id (see sortKey), so lists
 // walk them backwards for newest first, ties broken by id.
+//
+// A task leaving PENDING is not removed from its open list at once, which
+// would copy the list on every claim: lists check each task's status
+// anyway, and a list is compacted once more than half of it may be stale.
 type taskIndex struct {
 	open       map[skills.Skill][]string
+	stale      map[skills.Skill]int // open entries that may have left PENDING
 	byAgent    map[string][]string
 	byOperator map[string][]string
 }
 
-func (x *taskIndex) add(t *task.Task) {
+// update indexes next, which replaces old (nil for a new task). Only the
+// lists whose membership changes are touched.
+func (x *taskIndex) update(old, next *task.Task) {
 	if x.open == nil {
 		x.open = make(map[skills.Skill][]string)
+		x.stale = make(map[skills.Skill]int)
 		x.byAgent = make(map[string][]string)
 		x.byOperator = make(map[string][]string)
 	}
-	k := sortKey(t)
-	if t.Status == task.Pending {
-		x.open[t.Type] = insertSorted(x.open[t.Type], k)
+	k := sortKey(next)
+	if old == nil {
+		x.byAgent[next.AgentID] = insertSorted(x.byAgent[next.AgentID], k)
 	}
-	x.byAgent[t.AgentID] = insertSorted(x.byAgent[t.AgentID], k)
-	if t.OperatorID != "" {
-		x.byOperator[t.OperatorID] = insertSorted(x.byOperator[t.OperatorID], k)
+	wasOpen := old != nil && old.Status == task.Pending
+	if wasOpen && old.Type != next.Type {
+		// Rare (the domain never retypes a task), so removed at once: a
+		// stale entry in another type's list could list the task twice.
+		x.open[old.Type] = removeSorted(x.open[old.Type], sortKey(old))
+		wasOpen = false
+	}
+	switch {
+	case next.Status == task.Pending && !wasOpen:
+		x.open[next.Type] = insertSorted(x.open[next.Type], k)
+	case next.Status != task.Pending && wasOpen:
+		x.stale[next.Type]++
+	}
+	if old == nil || old.OperatorID != next.OperatorID {
+		if old != nil && old.OperatorID != "" {
+			x.byOperator[old.OperatorID] = removeSorted(x.byOperator[old.OperatorID], sortKey(old))
+		}
+		if next.OperatorID != "" {
+			x.byOperator[next.OperatorID] = insertSorted(x.byOperator[next.OperatorID], k)
+		}
 	}
 }
 
-func (x *taskIndex) remove(t *task.Task) {
-	k := sortKey(t)
-	if t.Status == task.Pending {
-		x.open[t.Type] = removeSorted(x.open[t.Type], k)
-	}
-	x.byAgent[t.AgentID] = removeSorted(x.byAgent[t.AgentID], k)
-	if t.OperatorID != "" {
-		x.byOperator[t.OperatorID] = removeSorted(x.byOperator[t.OperatorID], k)
+// compact drops the entries of open lists whose task has left PENDING,
+// once they may be more than half of a list.
+func (x *taskIndex) compact(rows map[string]*task.Task) {
+	for typ, n := range x.stale {
+		list := x.open[typ]
+		if n <= 64 || n <= len(list)/2 {
+			continue
+		}
+		kept := list[:0:0]
+		for _, k := range list {
+			if t, ok := rows[idOf(k)]; ok && t.Status == task.Pending {
+				kept = append(kept, k)
+			}
+		}
+		x.open[typ] = kept
+		x.stale[typ] = 0
 	}
 }
 

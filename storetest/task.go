@@ -22,6 +22,7 @@ var taskChecks = []check{
 	{"replace of unknown task is ErrNotFound", testTaskReplaceNotFound},
 	{"lists are newest first and paged with the full total", testTaskPaging},
 	{"lists order by creation time, then id, whatever order the ids have", testTaskOrderByTime},
+	{"list open stays right through many tasks leaving and rejoining the offer", testTaskOpenChurn},
 	{"list by agent filters by status", testTaskByAgentStatus},
 	{"list open keeps pending tasks of the given types before their deadline", testTaskListOpen},
 	{"lists follow replaced status, holder and type", testTaskIndexesFollowReplace},
@@ -253,6 +254,54 @@ func testTaskOrderByTime(t *testing.T, st humop.Store) {
 		return s.ListByOperator("op_01JQ8ZV4Y9D8GJ0X5ZKQ4W3M2P", 0, 10)
 	})
 	checkList(t, "ListByOperator", got, d, c)
+}
+
+func testTaskOpenChurn(t *testing.T, st humop.Store) {
+	var all []*task.Task
+	for i := range 300 {
+		all = append(all, newTask(testAgentID, skills.Photo, i))
+	}
+	insertTasks(t, st, all...)
+	// Claim 250 of them one transaction at a time, then put 20 back on
+	// offer: the open list must follow every move.
+	open := map[string]bool{}
+	for _, tk := range all {
+		open[tk.ID] = true
+	}
+	for i, tk := range all[:250] {
+		tk.Status, tk.OperatorID = task.EstimatePending, "op_01JQ8ZV4Y9D8GJ0X5ZKQ4W3M2Q"
+		replaceTask(t, st, tk)
+		delete(open, tk.ID)
+		if i%50 == 49 {
+			got := list(t, st, func(s task.Store) ([]*task.Task, int, error) {
+				return s.ListOpen(skills.Of(skills.Photo), stamp, 0, task.MaxLimit)
+			})
+			if got.Total != len(open) {
+				t.Fatalf("after %d claims ListOpen total = %d, want %d", i+1, got.Total, len(open))
+			}
+		}
+	}
+	for _, tk := range all[100:120] {
+		tk.Status, tk.OperatorID = task.Pending, ""
+		replaceTask(t, st, tk)
+		open[tk.ID] = true
+	}
+	var want []*task.Task
+	for i := len(all) - 1; i >= 0; i-- {
+		if open[all[i].ID] {
+			want = append(want, all[i])
+		}
+	}
+	got := list(t, st, func(s task.Store) ([]*task.Task, int, error) {
+		return s.ListOpen(skills.Of(skills.Photo), stamp, 0, task.MaxLimit)
+	})
+	checkListTotal(t, "ListOpen", got, len(want), want[:min(len(want), task.MaxLimit)]...)
+	got = list(t, st, func(s task.Store) ([]*task.Task, int, error) {
+		return s.ListByOperator("op_01JQ8ZV4Y9D8GJ0X5ZKQ4W3M2Q", 0, 1)
+	})
+	if got.Total != 230 {
+		t.Errorf("ListByOperator total = %d, want 230 (250 claimed, 20 released)", got.Total)
+	}
 }
 
 func testTaskByAgentStatus(t *testing.T, st humop.Store) {
