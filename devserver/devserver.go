@@ -53,6 +53,10 @@ type Config struct {
 	// ManualKYC turns off KYC auto-approval in development, so operators
 	// stay PENDING until a decision is recorded.
 	ManualKYC bool
+	// RateLimit, when above zero, limits each client to that many requests
+	// per second (bursts of up to a second's worth); beyond it, 429 with
+	// Retry-After. Zero: no limit.
+	RateLimit float64
 	// Hold is how long earnings stay pending before they can be paid out.
 	// Default: humop.DefaultHold (7 days).
 	Hold time.Duration
@@ -182,6 +186,7 @@ func New(cfg Config) (*Server, error) {
 		Logger:      s.log,
 		Development: s.Development(),
 		Tokens:      tokens,
+		RateLimit:   rateLimit(cfg.RateLimit),
 	})
 	s.routes()
 	if err := s.reseed(context.Background()); err != nil {
@@ -189,6 +194,14 @@ func New(cfg Config) (*Server, error) {
 		return nil, err
 	}
 	return s, nil
+}
+
+// rateLimit returns the handler's limit for requests per second, or nil.
+func rateLimit(perSecond float64) *httpapi.RateLimit {
+	if perSecond <= 0 {
+		return nil
+	}
+	return &httpapi.RateLimit{PerSecond: perSecond}
 }
 
 // tokenVerifiers sets up the dev token signer (in development) and the

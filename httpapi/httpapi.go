@@ -44,6 +44,9 @@ type Options struct {
 	// refused with 401 and only the development bypass (if on) can
 	// authenticate an operator.
 	Tokens TokenVerifier
+	// RateLimit, when set, limits each client's requests; beyond it they
+	// get 429 with Retry-After. Nil: no limit.
+	RateLimit *RateLimit
 	// Development turns on the development conveniences: the X-Operator-Id
 	// header is accepted in place of a token, and registering needs no
 	// token. Off by default; never turn it on in production.
@@ -52,10 +55,11 @@ type Options struct {
 
 // Handler is the wire contract's http.Handler. Create it with New.
 type Handler struct {
-	svc  *humop.Service
-	log  zerolog.Logger
-	auth authenticator
-	mux  *http.ServeMux
+	svc     *humop.Service
+	log     zerolog.Logger
+	auth    authenticator
+	mux     *http.ServeMux
+	limiter *limiter // nil without a rate limit
 }
 
 // New returns a Handler serving opts.Service. It panics if opts.Service is
@@ -73,6 +77,9 @@ func New(opts Options) *Handler {
 			development: opts.Development,
 		},
 		mux: http.NewServeMux(),
+	}
+	if opts.RateLimit != nil && opts.RateLimit.PerSecond > 0 {
+		h.limiter = newLimiter(*opts.RateLimit)
 	}
 	h.routes()
 	return h
@@ -124,9 +131,11 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	r = r.WithContext(withRequestID(r.Context(), id))
 
 	next, pattern := h.mux.Handler(r)
-	if pattern == "" {
+	switch {
+	case h.limited(rw, r, pattern):
+	case pattern == "":
 		h.unrouted(rw, r, next)
-	} else {
+	default:
 		h.mux.ServeHTTP(rw, r)
 	}
 
@@ -139,6 +148,19 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		Int64("bytes", rw.bytes).
 		Str("request_id", id).
 		Msg("request")
+}
+
+// limited answers 429 and reports true when the client is over its rate.
+// Health checks are never limited.
+func (h *Handler) limited(w http.ResponseWriter, r *http.Request, pattern string) bool {
+	if h.limiter == nil || pattern == "GET /healthz" {
+		return false
+	}
+	ok, wait := h.limiter.allow(r)
+	if !ok {
+		tooMany(w, wait)
+	}
+	return !ok
 }
 
 // routeOf returns the pattern without its method, or the path when no

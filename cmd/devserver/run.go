@@ -52,6 +52,14 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 		}
 		*pace = d
 	}
+	limit := fs.Float64("rate-limit", 0, "requests per `second` allowed per client, 0 for no limit (RATE_LIMIT)")
+	if v := getenv("RATE_LIMIT"); v != "" {
+		f, err := strconv.ParseFloat(v, 64)
+		if err != nil || f < 0 {
+			return fmt.Errorf("RATE_LIMIT must be a number of requests per second, not %q", v)
+		}
+		*limit = f
+	}
 	hold := fs.Duration("hold", humop.DefaultHold, "how long earnings stay pending before payout (HOLD)")
 	if v := getenv("HOLD"); v != "" {
 		d, err := time.ParseDuration(v)
@@ -91,6 +99,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 		ManualKYC:         !*autoApprove,
 		SimulateOperators: *simulate,
 		Hold:              *hold,
+		RateLimit:         *limit,
 		SimulationPace:    *pace,
 		Clerk: devserver.ClerkConfig{
 			JWTKey:            getenv("CLERK_JWT_KEY"),
