@@ -150,6 +150,7 @@ type UnknownError struct {
 	Name string
 }
 
+// Error names the unknown skill.
 func (e *UnknownError) Error() string {
 	return fmt.Sprintf("skills: unknown skill %q", e.Name)
 }
