@@ -149,10 +149,6 @@ func (h *Handler) listPayouts(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	out := listJSON[payoutJSON]{Data: []payoutJSON{}, Pagination: paginationJSON{page.Limit, page.Offset, total}}
-	for _, p := range list {
-		out.Data = append(out.Data, newPayoutJSON(p))
-	}
-	writeJSON(w, http.StatusOK, out)
+	writePage(w, page, total, list, newPayoutJSON)
 	return nil
 }

@@ -143,6 +143,16 @@ type paginationJSON struct {
 	Total  int `json:"total"`
 }
 
+// writePage answers one page of a list, converting each item to its wire
+// form.
+func writePage[T, J any](w http.ResponseWriter, page task.Page, total int, items []T, wire func(T) J) {
+	out := listJSON[J]{Data: make([]J, 0, len(items)), Pagination: paginationJSON{page.Limit, page.Offset, total}}
+	for _, it := range items {
+		out.Data = append(out.Data, wire(it))
+	}
+	writeJSON(w, http.StatusOK, out)
+}
+
 // pageOf reads limit and offset from the query: defaults 20 and 0; not an
 // integer or out of range is 400.
 func pageOf(q url.Values) (task.Page, error) {
@@ -275,11 +285,9 @@ func (h *Handler) listAgentTasks(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	out := listJSON[taskJSON]{Data: []taskJSON{}, Pagination: paginationJSON{page.Limit, page.Offset, total}}
-	for _, v := range views {
-		out.Data = append(out.Data, newTaskJSON(v.Task, v.Operator, true))
-	}
-	writeJSON(w, http.StatusOK, out)
+	writePage(w, page, total, views, func(v *humop.TaskView) taskJSON {
+		return newTaskJSON(v.Task, v.Operator, true)
+	})
 	return nil
 }
 
@@ -395,11 +403,7 @@ func (h *Handler) browseTasks(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	out := listJSON[offerJSON]{Data: []offerJSON{}, Pagination: paginationJSON{page.Limit, page.Offset, total}}
-	for _, t := range list {
-		out.Data = append(out.Data, newOfferJSON(t))
-	}
-	writeJSON(w, http.StatusOK, out)
+	writePage(w, page, total, list, newOfferJSON)
 	return nil
 }
 
@@ -413,11 +417,7 @@ func (h *Handler) assignedTasks(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	out := listJSON[taskJSON]{Data: []taskJSON{}, Pagination: paginationJSON{page.Limit, page.Offset, total}}
-	for _, t := range list {
-		out.Data = append(out.Data, newTaskJSON(t, nil, false))
-	}
-	writeJSON(w, http.StatusOK, out)
+	writePage(w, page, total, list, func(t *task.Task) taskJSON { return newTaskJSON(t, nil, false) })
 	return nil
 }
 
