@@ -53,7 +53,7 @@ func ExampleNew() {
 	defer hs.Close()
 
 	res, err := hs.Client().Post(hs.URL+"/api/v1/operator/register", "application/json",
-		strings.NewReader(`{"name":"Maria","email":"maria@example.com","skills":["PHOTO","photo"]}`))
+		strings.NewReader(`{"name":"Maria","email":"maria@example.com","skills":["PHOTO","PHOTO"]}`))
 	if err != nil {
 		panic(err)
 	}

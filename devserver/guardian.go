@@ -58,7 +58,7 @@ func (s *Server) scriptGuardian(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	var o humop.GuardianOutcome
-	outcome := strings.ToUpper(strings.TrimSpace(req.Outcome))
+	outcome := strings.TrimSpace(req.Outcome)
 	switch outcome {
 	case "VERIFIED":
 		o.Quality = task.MaxQuality

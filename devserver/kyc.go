@@ -29,7 +29,7 @@ func (s *Server) decideKYC(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	d := kyc.Decision{
-		Status: kyc.Status(strings.ToUpper(strings.TrimSpace(req.Decision))),
+		Status: kyc.Status(strings.TrimSpace(req.Decision)),
 		Reason: strings.TrimSpace(req.Reason),
 		Final:  req.Final,
 		Review: req.Review,

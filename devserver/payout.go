@@ -23,7 +23,7 @@ func (s *Server) settlePayout(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	var confirmed bool
-	switch strings.ToUpper(strings.TrimSpace(req.Outcome)) {
+	switch strings.TrimSpace(req.Outcome) {
 	case "CONFIRMED":
 		confirmed = true
 	case "FAILED":

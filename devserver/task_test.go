@@ -126,7 +126,7 @@ func TestScriptedGuardianOutcomes(t *testing.T) {
 			map[string]any{"outcome": "MANUAL_REVIEW"}, "PENDING",
 			map[string]any{"decision": "APPROVE", "quality": 3}, "COMPLETED", 3},
 		{"manual review scripted while in progress, rejected by the agent",
-			map[string]any{"outcome": "manual_review"}, "IN_PROGRESS",
+			map[string]any{"outcome": "MANUAL_REVIEW"}, "IN_PROGRESS",
 			map[string]any{"decision": "REJECT", "reason": "blurry"}, "DISPUTED", 1},
 		{"verified with a quality", map[string]any{"outcome": "VERIFIED", "quality": 2}, "ACCEPTED", nil, "COMPLETED", 2},
 		{"verified without a quality scores 5", map[string]any{"outcome": "VERIFIED"}, "ESTIMATE_PENDING", nil, "COMPLETED", 5},

@@ -124,7 +124,7 @@ func TestRegisterAnswersTheContractFields(t *testing.T) {
 		"email":    " Maria@Example.com ",
 		"phone":    "+49 151-2345-6789",
 		"location": map[string]any{"city": "Berlin", "country": "de"},
-		"skills":   []string{"DELIVERY", "photo", "PHOTO"},
+		"skills":   []string{"DELIVERY", "PHOTO", "PHOTO"},
 	})
 	if res.status != http.StatusCreated {
 		t.Fatalf("status = %d, want 201; body %s", res.status, res.raw)

@@ -280,7 +280,7 @@ func (h *Handler) listAgentTasks(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	status := task.Status(strings.ToUpper(strings.TrimSpace(q.Get("status"))))
+	status := task.Status(strings.TrimSpace(q.Get("status")))
 	views, total, err := h.svc.AgentTasks(r.Context(), agentFrom(r.Context()), status, page)
 	if err != nil {
 		return err
@@ -368,7 +368,7 @@ func (h *Handler) reviewTask(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	var approve bool
-	switch strings.ToUpper(strings.TrimSpace(req.Decision)) {
+	switch strings.TrimSpace(req.Decision) {
 	case "APPROVE":
 		approve = true
 	case "REJECT":

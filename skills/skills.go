@@ -122,26 +122,15 @@ func (s Skill) Domain() Domain {
 // needs a location.
 func (s Skill) Physical() bool { return s.Domain() == Physical }
 
-// Parse returns the skill named name. Names are matched exactly after
-// trimming spaces and upper-casing, so "photo" is PHOTO.
+// Parse returns the skill named name, matched exactly after trimming
+// spaces: "PHOTO" is a skill, "photo" is not. Skill names are an
+// enumeration of the wire contract, and every enumeration there is exact.
 func Parse(name string) (Skill, error) {
-	s := Skill(upperASCII(strings.TrimSpace(name)))
+	s := Skill(strings.TrimSpace(name))
 	if !s.Valid() {
 		return "", &UnknownError{Name: name}
 	}
 	return s, nil
-}
-
-// upperASCII upper-cases ASCII letters only, so that no other letter folds
-// into a skill name.
-func upperASCII(s string) string {
-	b := []byte(s)
-	for i, c := range b {
-		if 'a' <= c && c <= 'z' {
-			b[i] = c - 'a' + 'A'
-		}
-	}
-	return string(b)
 }
 
 // UnknownError is returned by Parse and ParseSet for a name that is not a

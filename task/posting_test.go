@@ -19,7 +19,7 @@ func TestNew(t *testing.T) {
 	p.Title = "  Photograph the shop front \n"
 	p.ProofRequirements = []string{" photo of the front", "photo of the opening hours  "}
 	p.Location.Address = " Alexanderplatz 1, Berlin "
-	p.Type = " photo "
+	p.Type = " PHOTO "
 	got, err := task.New(p, "task_01", "ag_01", posted)
 	if err != nil {
 		t.Fatalf("New() = %v, want no error", err)
@@ -171,8 +171,8 @@ func TestNewRefuses(t *testing.T) {
 		}, "proof_requirements", `proof_requirements[2] repeats "photo"`},
 		{"physical task without location", func(p *task.Posting) { p.Location = nil },
 			"location", "location is required for task_type PHOTO, which is done on location"},
-		{"physical type in lower case without location", func(p *task.Posting) {
-			p.Type = "delivery"
+		{"physical type without location", func(p *task.Posting) {
+			p.Type = "DELIVERY"
 			p.Location = nil
 		}, "location", "location is required for task_type DELIVERY, which is done on location"},
 		{"latitude over 90", func(p *task.Posting) { p.Location.Lat = 90.0001 },
