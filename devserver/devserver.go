@@ -437,7 +437,7 @@ func (s *Server) Run(ctx context.Context) error {
 		ReadTimeout:       30 * time.Second,
 		WriteTimeout:      30 * time.Second,
 		IdleTimeout:       2 * time.Minute,
-		MaxHeaderBytes:    64 << 10,
+		MaxHeaderBytes:    1 << 20, // the handler caps Authorization itself
 	}
 	s.mu.Lock()
 	s.http = srv
@@ -446,6 +446,10 @@ func (s *Server) Run(ctx context.Context) error {
 
 	url := "http://" + ln.Addr().String()
 	s.banner(url)
+	if !s.Development() && (s.cfg.Fixtures != nil || s.cfg.SimulateOperators > 0) {
+		s.log.Warn().Str("environment", s.cfg.Environment).
+			Msg("fixtures and simulated operators are for development only; ignored")
+	}
 	s.log.Info().
 		Str("url", url).
 		Str("openapi", url+"/openapi.json").
@@ -516,7 +520,7 @@ func (s *Server) Close() error {
 	for _, v := range s.verifiers {
 		v.Close()
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	ctx, cancel := context.WithTimeout(context.Background(), time.Second)
 	defer cancel()
 	if err := s.webhooks.Close(ctx); err != nil {
 		s.log.Warn().Int("pending", s.webhooks.Pending()).Msg("webhooks still queued were dropped at shutdown")

@@ -16,6 +16,10 @@ import (
 // DefaultSimulationPace is how often simulated operators act.
 const DefaultSimulationPace = time.Second
 
+// maxWaitingEstimates is how many estimates a simulated operator leaves
+// waiting for agents before it stops claiming more.
+const maxWaitingEstimates = 3
+
 // simulator runs the simulated operators: each claims a matching task with
 // a plausible estimate, starts it once the agent approves, and submits
 // synthetic proof, one step per tick.
@@ -111,7 +115,7 @@ func (sim *simulator) step(ctx context.Context, i int) error {
 	if err != nil {
 		return err
 	}
-	busy := false
+	waiting := 0
 	for _, t := range held {
 		switch t.Status {
 		case task.Accepted:
@@ -121,10 +125,10 @@ func (sim *simulator) step(ctx context.Context, i int) error {
 			_, err := sim.s.svc.SubmitTask(ctx, id, t.ID, syntheticProof(t))
 			return err
 		case task.EstimatePending:
-			busy = true
+			waiting++
 		}
 	}
-	if busy {
+	if waiting >= maxWaitingEstimates {
 		return nil
 	}
 	offer, _, err := sim.s.svc.BrowseTasks(ctx, id, "", task.Page{Limit: 1})

@@ -14,6 +14,8 @@ package httpapi
 import (
 	"context"
 	"net/http"
+	"path"
+	"strings"
 	"time"
 
 	"github.com/rs/zerolog"
@@ -133,6 +135,10 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	next, pattern := h.mux.Handler(r)
 	switch {
 	case h.limited(rw, r, pattern):
+	case !cleanPath(r.URL.Path):
+		// The mux would redirect to the clean path with an HTML body;
+		// the contract's paths are clean, so this names nothing.
+		writeJSON(rw, http.StatusNotFound, errorBody{Error: "no such endpoint: " + r.URL.Path, Code: "not_found"})
 	case pattern == "":
 		h.unrouted(rw, r, next)
 	default:
@@ -161,6 +167,15 @@ func (h *Handler) limited(w http.ResponseWriter, r *http.Request, pattern string
 		tooMany(w, wait)
 	}
 	return !ok
+}
+
+// cleanPath reports whether p has no empty, "." or ".." segments.
+func cleanPath(p string) bool {
+	if p == "" || p[0] != '/' {
+		return false
+	}
+	trimmed := strings.TrimSuffix(p, "/")
+	return trimmed == "" || path.Clean(trimmed) == trimmed
 }
 
 // routeOf returns the pattern without its method, or the path when no

@@ -313,6 +313,9 @@ func TestPatchMeChangesOnlyWhatIsSent(t *testing.T) {
 		{"empty skills mean all",
 			map[string]any{"skills": []string{}},
 			map[string]any{"skills_count": 13.0}},
+		{"null skills mean all",
+			map[string]any{"skills": nil},
+			map[string]any{"skills_count": 13.0}},
 		{"name trimmed",
 			map[string]any{"name": "  Maria L. "},
 			map[string]any{"name": "Maria L.", "phone": "+4915123456789"}},
@@ -378,7 +381,6 @@ func TestPatchMeRejectsBadInputAndChangesNothing(t *testing.T) {
 		{"empty location", map[string]any{"location": map[string]any{}}, "location.country"},
 		{"unknown location field", map[string]any{"location": map[string]any{"country": "DE", "street": "x"}}, "location.street"},
 		{"unknown skill", map[string]any{"skills": []string{"FLYING"}}, "FLYING"},
-		{"skills null", map[string]any{"skills": nil}, "skills"},
 		{"unknown field", map[string]any{"rating": 1}, `unknown field "rating"`},
 		{"valid name with invalid phone", map[string]any{"name": "New", "phone": "nope"}, "phone"},
 		{"malformed JSON", `{"name":`, "not valid JSON"},
@@ -541,5 +543,18 @@ func TestRequestIDIsKeptOrMade(t *testing.T) {
 	res = e.call(t, "GET", "/api/v1/operator/me", nil, "X-Request-Id", "bad id\twith spaces")
 	if got := res.header.Get("X-Request-Id"); !strings.HasPrefix(got, "req_") {
 		t.Errorf("X-Request-Id = %q, want a new req_ id in place of an unsafe one", got)
+	}
+}
+
+func TestUncleanPathsAnswerJSON404(t *testing.T) {
+	e := devEnv(t)
+	for _, path := range []string{"//api/v1/operator/me", "/api/v1/operator/../operator/me", "/api/v1/./operator/me"} {
+		req := httptest.NewRequest("GET", "/", nil)
+		req.URL.Path = path
+		rec := httptest.NewRecorder()
+		e.h.ServeHTTP(rec, req)
+		if rec.Code != http.StatusNotFound || rec.Header().Get("Content-Type") != "application/json" {
+			t.Errorf("GET %s = %d %q %s, want a JSON 404", path, rec.Code, rec.Header().Get("Content-Type"), rec.Body)
+		}
 	}
 }

@@ -493,7 +493,7 @@ func TestOpenAPIDescribesEveryExchange(t *testing.T) {
 	c.do(d, I, 400, "POST", tasks, post1, append([]string{"Idempotency-Key", strings.Repeat("k", 256)}, asX...)...)
 	c.do(d, V, 401, "POST", tasks, post1)
 	c.do(d, V, 401, "POST", tasks, post1, "X-API-Key", "ho_live_wrong")
-	c.do(d, V, 400, "POST", tasks, specPosting("CAPTCHA_SOLVING", 5, now.Add(-time.Hour)), asX...)
+	c.do(d, V, 422, "POST", tasks, specPosting("CAPTCHA_SOLVING", 5, now.Add(-time.Hour)), asX...)
 	noLocation := specPosting("PHOTO", 5, later)
 	delete(noLocation, "location")
 	c.do(d, V, 400, "POST", tasks, noLocation, asX...)

@@ -133,7 +133,7 @@ type patchRequest struct {
 var null = []byte("null")
 
 // patchMe serves PATCH /api/v1/operator/me. Null clears phone and location
-// and resets skills to all; name cannot be cleared.
+// and resets skills to all, as [] does; name cannot be cleared.
 func (h *Handler) patchMe(w http.ResponseWriter, r *http.Request) error {
 	var req patchRequest
 	if err := decode(w, r, &req); err != nil {
@@ -178,9 +178,11 @@ func (h *Handler) patchMe(w http.ResponseWriter, r *http.Request) error {
 		u.Location = &loc
 	}
 	if req.Skills != nil {
-		var names []string
-		if err := field(req.Skills, "skills", "an array of skill names", &names); err != nil {
-			return err
+		names := []string{} // null, like [], means every skill
+		if !bytes.Equal(req.Skills, null) {
+			if err := field(req.Skills, "skills", "an array of skill names", &names); err != nil {
+				return err
+			}
 		}
 		u.Skills = &names
 	}

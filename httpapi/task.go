@@ -165,13 +165,29 @@ func pageOf(q url.Values) (task.Page, error) {
 		if !ok {
 			continue
 		}
-		n, err := strconv.Atoi(strings.TrimSpace(raw[len(raw)-1]))
-		if err != nil {
+		v := raw[len(raw)-1]
+		n, err := strconv.Atoi(v)
+		if err != nil || !digits(v) {
 			return p, fault.Invalidf("", f.name, "%s must be a whole number", f.name)
 		}
 		*f.dst = n
 	}
 	return p, p.Check()
+}
+
+// digits reports whether s is an optional minus and decimal digits only,
+// the way integers are written: no sign of plus, no spaces.
+func digits(s string) bool {
+	s = strings.TrimPrefix(s, "-")
+	if s == "" {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		if s[i] < '0' || s[i] > '9' {
+			return false
+		}
+	}
+	return true
 }
 
 // decodeOptional is decode for endpoints whose body may be left out.
@@ -215,7 +231,7 @@ type postTaskRequest struct {
 	RewardUSD         json.RawMessage `json:"reward_usd"`
 	Deadline          string          `json:"deadline"`
 	ProofRequirements []string        `json:"proof_requirements"`
-	Location          *task.Location  `json:"location"`
+	Location          *locationInput  `json:"location"`
 	CallbackURL       string          `json:"callback_url"`
 	CallbackSecret    string          `json:"callback_secret"`
 }
@@ -226,9 +242,17 @@ func (req postTaskRequest) posting() (task.Posting, error) {
 		Description:       req.Description,
 		Type:              skills.Skill(req.TaskType),
 		ProofRequirements: req.ProofRequirements,
-		Location:          req.Location,
 		CallbackURL:       req.CallbackURL,
 		CallbackSecret:    req.CallbackSecret,
+	}
+	if l := req.Location; l != nil {
+		if l.Lat == nil {
+			return p, fault.Invalidf("", "location.lat", "location.lat is required: a number from -90 to 90")
+		}
+		if l.Lng == nil {
+			return p, fault.Invalidf("", "location.lng", "location.lng is required: a number from -180 to 180")
+		}
+		p.Location = &task.Location{Lat: *l.Lat, Lng: *l.Lng, Address: l.Address}
 	}
 	reward, given, err := money(req.RewardUSD, "reward_usd")
 	if err != nil {
@@ -247,6 +271,14 @@ func (req postTaskRequest) posting() (task.Posting, error) {
 	}
 	p.Deadline = d
 	return p, nil
+}
+
+// locationInput is a task's location as sent, to tell a missing coordinate
+// from zero.
+type locationInput struct {
+	Lat     *float64 `json:"lat"`
+	Lng     *float64 `json:"lng"`
+	Address string   `json:"address"`
 }
 
 // postTask serves POST /api/v1/tasks.
@@ -361,11 +393,15 @@ func (h *Handler) cancelTask(w http.ResponseWriter, r *http.Request) error {
 func (h *Handler) reviewTask(w http.ResponseWriter, r *http.Request) error {
 	var req struct {
 		Decision string `json:"decision"`
-		Quality  int    `json:"quality"`
+		Quality  *int   `json:"quality"`
 		Reason   string `json:"reason"`
 	}
 	if err := decode(w, r, &req); err != nil {
 		return err
+	}
+	quality := task.MaxQuality // an approval that gives no score is full marks
+	if req.Quality != nil {
+		quality = *req.Quality
 	}
 	var approve bool
 	switch strings.TrimSpace(req.Decision) {
@@ -375,7 +411,7 @@ func (h *Handler) reviewTask(w http.ResponseWriter, r *http.Request) error {
 	default:
 		return fault.Invalidf("", "decision", `decision must be "APPROVE" or "REJECT"`)
 	}
-	v, err := h.svc.ReviewTask(r.Context(), agentFrom(r.Context()), r.PathValue("id"), approve, req.Quality, req.Reason)
+	v, err := h.svc.ReviewTask(r.Context(), agentFrom(r.Context()), r.PathValue("id"), approve, quality, req.Reason)
 	if err != nil {
 		return err
 	}

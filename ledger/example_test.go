@@ -46,7 +46,7 @@ func ExampleSummary_Apply() {
 	// Output:
 	// pending 25.00, available 0.00, earned 25.00, paid out 0.00
 	// true ledger: insufficient funds: amount_usd 20.00 is above your available balance of 0.00
-	// PENDING_ONCHAIN 19.97 0x52908400098527886e0f7030069857d2e4169ee7
+	// PENDING_ONCHAIN 19.97 0x52908400098527886E0F7030069857D2E4169EE7
 	// pending 0.00, available 5.00, earned 25.00, paid out 20.00
 	// pending 0.00, available 25.00, earned 25.00, paid out 0.00
 	// <nil>

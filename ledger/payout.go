@@ -81,7 +81,8 @@ type Payout struct {
 	Net    Cents
 	Method string // MethodUSDC
 	Chain  string // ChainBase
-	// ToAddress is the wallet, "0x" and 40 lower-case hex digits.
+	// ToAddress is the wallet, "0x" and 40 hex digits, as the operator
+	// wrote it (a mixed-case address may carry an EIP-55 checksum).
 	ToAddress string
 	Status    PayoutStatus
 	// TxHash is the transaction's hash, "0x" and 64 lower-case hex digits,
@@ -181,7 +182,7 @@ func NewPayout(req PayoutRequest, id, operatorID string, gasFee Cents, now time.
 		Net:        req.Amount - gasFee,
 		Method:     MethodUSDC,
 		Chain:      ChainBase,
-		ToAddress:  strings.ToLower(req.WalletAddress),
+		ToAddress:  strings.TrimSpace(req.WalletAddress),
 		Status:     PayoutPending,
 		CreatedAt:  now.UTC(),
 	}, nil

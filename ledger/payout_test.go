@@ -97,7 +97,7 @@ func TestNewPayout(t *testing.T) {
 	}
 	want := ledger.Payout{
 		ID: payoutID(1), OperatorID: op, Amount: 2500, GasFee: 3, Net: 2497, Method: "usdc", Chain: "base",
-		ToAddress: strings.ToLower(wallet), Status: ledger.PayoutPending, CreatedAt: t0.UTC(),
+		ToAddress: wallet, Status: ledger.PayoutPending, CreatedAt: t0.UTC(),
 	}
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("NewPayout (-want +got):\n%s", diff)

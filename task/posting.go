@@ -169,10 +169,15 @@ func checkDeadline(d, now time.Time) error {
 		return invalid("deadline", "deadline is required")
 	}
 	if !d.After(now) {
-		return invalid("deadline", "deadline must be in the future")
+		return ErrDeadlineInPast
 	}
 	return nil
 }
+
+// ErrDeadlineInPast is returned by New for a deadline that is not after
+// now: a well-formed time, against the rule that work lies ahead (422).
+var ErrDeadlineInPast = &fault.Error{Kind: fault.Unprocessable, Op: "task", Code: "deadline_in_past",
+	Field: "deadline", Message: "deadline must be in the future"}
 
 func checkRequirements(reqs []string) ([]string, error) {
 	const field = "proof_requirements"
