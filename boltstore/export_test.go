@@ -217,7 +217,7 @@ func (c *Contents) agree() error {
 		key, _ := idKey(task.IDPrefix, t.ID)
 		want["by agent"][string(taskIndexKey(t.AgentID, t, key))] = string(t.Status)
 		if t.Status == task.Pending {
-			want["open"][string(taskIndexKey(string(t.Type), t, key))] = ""
+			want["open"][string(taskIndexKey(string(t.Type), t, key))] = string(timeKey(t.Deadline))
 		}
 		if t.OperatorID != "" {
 			want["by operator"][string(taskIndexKey(t.OperatorID, t, key))] = ""

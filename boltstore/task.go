@@ -198,7 +198,9 @@ func taskIndexEntries(b buckets, key []byte, t *task.Task) []indexEntry {
 		{b.tasksByAgent, taskIndexKey(t.AgentID, t, key), []byte(t.Status)},
 	}
 	if t.Status == task.Pending {
-		entries = append(entries, indexEntry{b.tasksOpen, taskIndexKey(string(t.Type), t, key), []byte{}})
+		// The deadline rides in the value, so that listing the offer
+		// decodes only the tasks of the page it returns.
+		entries = append(entries, indexEntry{b.tasksOpen, taskIndexKey(string(t.Type), t, key), timeKey(t.Deadline)})
 	}
 	if t.OperatorID != "" {
 		entries = append(entries, indexEntry{b.tasksByOp, taskIndexKey(t.OperatorID, t, key), []byte{}})
@@ -247,8 +249,8 @@ func (s tasks) ListOpen(types skills.Set, now time.Time, offset, limit int) ([]*
 	for _, sk := range types.Skills() {
 		curs = append(curs, newReverseCursor(s.t.b.tasksOpen, string(sk)))
 	}
-	open := func(t *task.Task) bool { return t.Status == task.Pending && t.Deadline.After(now) }
-	return s.list(curs, nil, open, offset, limit)
+	beforeDeadline := func(v []byte) bool { return len(v) >= timeKeyLen && keyTime(v).After(now) }
+	return s.list(curs, beforeDeadline, nil, offset, limit)
 }
 
 func (s tasks) ListByAgent(agentID string, status task.Status, offset, limit int) ([]*task.Task, int, error) {
