@@ -522,8 +522,9 @@ func (s *Server) Close() error {
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), time.Second)
 	defer cancel()
+	queued := s.webhooks.Pending()
 	if err := s.webhooks.Close(ctx); err != nil {
-		s.log.Warn().Int("pending", s.webhooks.Pending()).Msg("webhooks still queued were dropped at shutdown")
+		s.log.Warn().Int("queued_at_shutdown", queued).Msg("webhooks not delivered within a second of shutdown were dropped")
 	}
 	if err := s.store.Close(); err != nil {
 		return fmt.Errorf("devserver: close store: %w", err)

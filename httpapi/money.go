@@ -127,7 +127,8 @@ func (h *Handler) requestPayout(w http.ResponseWriter, r *http.Request) error {
 		return fault.Invalidf("", "amount_usd", "amount_usd is required: a number of at least 10")
 	}
 	p, replayed, err := h.svc.RequestPayout(r.Context(), operatorFrom(r.Context()), ledger.PayoutRequest{
-		Amount: amount, Method: req.Method, Chain: req.Chain, WalletAddress: req.WalletAddress,
+		Amount: amount, Method: strings.TrimSpace(req.Method), Chain: strings.TrimSpace(req.Chain),
+		WalletAddress: req.WalletAddress,
 	}, ik)
 	if err != nil {
 		return err

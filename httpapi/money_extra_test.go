@@ -14,8 +14,8 @@ func TestPayoutKeepsTheWalletAsWritten(t *testing.T) {
 		t.Fatal(err)
 	}
 	const wallet = "0x52908400098527886E0F7030069857D2E4169EE7"
-	res := e.call(t, "POST", "/api/v1/operator/payout", map[string]any{"amount_usd": 20, "method": "usdc",
-		"wallet_address": wallet, "chain": "base"}, "X-Operator-Id", id)
+	res := e.call(t, "POST", "/api/v1/operator/payout", map[string]any{"amount_usd": 20, "method": " usdc ",
+		"wallet_address": wallet, "chain": "base "}, "X-Operator-Id", id)
 	if res.status != http.StatusCreated || res.body["to_address"] != wallet {
 		t.Errorf("payout = %d %s, want 201 with to_address %s as sent", res.status, res.raw, wallet)
 	}

@@ -12,9 +12,8 @@ import (
 	"golang.org/x/time/rate"
 )
 
-// RateLimit limits each client to a steady rate of requests with bursts.
-// A client is known by its credentials (bearer token, API key or
-// development operator header) or, without any, by its IP address.
+// RateLimit limits each client, known by its IP address, to a steady rate
+// of requests with bursts.
 type RateLimit struct {
 	// PerSecond is the steady rate allowed per client.
 	PerSecond float64
@@ -43,18 +42,15 @@ func newLimiter(cfg RateLimit) *limiter {
 	return &limiter{cfg: cfg, clients: make(map[[32]byte]*client)}
 }
 
-// clientKey names the client of r without keeping its secrets in memory.
+// clientKey names the client of r by its IP address. Credentials are not
+// used: they are not verified yet when the limit applies, so a client could
+// send a new invented one with each request and never be limited.
 func clientKey(r *http.Request) [32]byte {
-	for _, h := range []string{"Authorization", "X-API-Key", "X-Operator-Id"} {
-		if v := r.Header.Get(h); v != "" {
-			return sha256.Sum256([]byte(h + "\x00" + v))
-		}
-	}
 	host, _, err := net.SplitHostPort(r.RemoteAddr)
 	if err != nil {
 		host = r.RemoteAddr
 	}
-	return sha256.Sum256([]byte("ip\x00" + host))
+	return sha256.Sum256([]byte(host))
 }
 
 // allow reports whether r may proceed now, and if not, how long to wait.

@@ -178,7 +178,12 @@ func pageOf(q url.Values) (task.Page, error) {
 // digits reports whether s is an optional minus and decimal digits only,
 // the way integers are written: no sign of plus, no spaces.
 func digits(s string) bool {
-	s = strings.TrimPrefix(s, "-")
+	if rest, neg := strings.CutPrefix(s, "-"); neg {
+		if strings.TrimLeft(rest, "0") == "" {
+			return false // "-0" is no way to write zero
+		}
+		s = rest
+	}
 	if s == "" {
 		return false
 	}

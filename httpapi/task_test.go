@@ -632,6 +632,7 @@ func TestPaginationRejectsBadParameters(t *testing.T) {
 		{"limit=10&offset=-5", "offset"},
 		{"limit=+5", "limit must be a whole number"},
 		{"limit=%2010", "limit must be a whole number"},
+		{"offset=-0", "offset must be a whole number"},
 	}
 	for _, p := range paths {
 		for _, q := range queries {

@@ -7,6 +7,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"math"
 	"os"
 	"strconv"
 	"strings"
@@ -55,7 +56,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 	limit := fs.Float64("rate-limit", 0, "requests per `second` allowed per client, 0 for no limit (RATE_LIMIT)")
 	if v := getenv("RATE_LIMIT"); v != "" {
 		f, err := strconv.ParseFloat(v, 64)
-		if err != nil || f < 0 {
+		if err != nil || !(f >= 0) || math.IsInf(f, 0) {
 			return fmt.Errorf("RATE_LIMIT must be a number of requests per second, not %q", v)
 		}
 		*limit = f
@@ -76,6 +77,12 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 	}
 	if *hold <= 0 {
 		return fmt.Errorf("-hold must be a positive duration")
+	}
+	if *pace <= 0 {
+		return fmt.Errorf("-simulate-pace must be a positive duration")
+	}
+	if !(*limit >= 0) || math.IsInf(*limit, 0) { // NaN fails the comparison
+		return fmt.Errorf("-rate-limit must be a number of requests per second, 0 for none")
 	}
 	if *simulate < 0 {
 		return fmt.Errorf("-simulate-operators must not be negative")
