@@ -53,6 +53,7 @@ type Tx interface {
 	Tasks() task.Store
 	Ledger() ledger.Store
 	Idempotency() idempotency.Store
+	Outbox() task.Outbox
 }
 
 // Options configure a Service. The zero value of every field but Store has a

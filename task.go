@@ -82,6 +82,49 @@ func (s *Service) lockTask(taskID string) func() {
 	return mu.Unlock
 }
 
+// updateTask runs fn in a transaction that also writes to the outbox an
+// event for each change fn records of a task with a callback, so that no
+// committed change can miss its webhook.
+func (s *Service) updateTask(ctx context.Context, changes *[]change, fn func(Tx) error) error {
+	return s.store.Update(ctx, func(tx Tx) error {
+		*changes = (*changes)[:0] // a batched store may run this twice
+		if err := fn(tx); err != nil {
+			return err
+		}
+		for _, c := range *changes {
+			if c.task.CallbackURL == "" || c.from == "" {
+				continue
+			}
+			err := tx.Outbox().Add(task.Event{
+				ID: task.EventIDPrefix + s.newID(), TaskID: c.task.ID, From: c.from, To: c.task.Status,
+				At: c.task.UpdatedAt, CallbackURL: c.task.CallbackURL, CallbackSecret: c.task.CallbackSecret,
+			})
+			if err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+}
+
+// PendingEvents returns at most limit undelivered task events, oldest
+// first, for a webhook relay.
+func (s *Service) PendingEvents(ctx context.Context, limit int) ([]task.Event, error) {
+	var out []task.Event
+	err := s.store.View(ctx, func(tx Tx) error {
+		var err error
+		out, err = tx.Outbox().Pending(limit)
+		return err
+	})
+	return out, err
+}
+
+// EventDone removes an event from the outbox once it has been delivered or
+// given up.
+func (s *Service) EventDone(ctx context.Context, id string) error {
+	return s.store.Update(ctx, func(tx Tx) error { return tx.Outbox().Remove(id) })
+}
+
 // notify announces committed changes.
 func (s *Service) notify(changes []change) {
 	for _, c := range changes {
@@ -205,8 +248,7 @@ func (s *Service) agentMove(ctx context.Context, agentID, taskID string, move fu
 	defer s.lockTask(taskID)()
 	var v *TaskView
 	var changes []change
-	err := s.store.Update(ctx, func(tx Tx) error {
-		changes = changes[:0]
+	err := s.updateTask(ctx, &changes, func(tx Tx) error {
 		t, err := agentTask(tx, agentID, taskID)
 		if err != nil {
 			return err
@@ -361,8 +403,7 @@ func (s *Service) ClaimTask(ctx context.Context, operatorID, taskID string, e ta
 	defer s.lockTask(taskID)()
 	var out *task.Task
 	var changes []change
-	err := s.store.Update(ctx, func(tx Tx) error {
-		changes = changes[:0]
+	err := s.updateTask(ctx, &changes, func(tx Tx) error {
 		_, facts, err := matchFacts(tx, operatorID)
 		if err != nil {
 			return err
@@ -412,8 +453,7 @@ func (s *Service) operatorMove(ctx context.Context, operatorID, taskID string, m
 	defer s.lockTask(taskID)()
 	var out *task.Task
 	var changes []change
-	err := s.store.Update(ctx, func(tx Tx) error {
-		changes = changes[:0]
+	err := s.updateTask(ctx, &changes, func(tx Tx) error {
 		t, err := tx.Tasks().Get(taskID)
 		if err != nil {
 			return err
@@ -481,8 +521,7 @@ func (s *Service) RecordGuardianOutcome(ctx context.Context, taskID string, o Gu
 	defer s.lockTask(taskID)()
 	var out *task.Task
 	var changes []change
-	err := s.store.Update(ctx, func(tx Tx) error {
-		changes = changes[:0]
+	err := s.updateTask(ctx, &changes, func(tx Tx) error {
 		t, err := tx.Tasks().Get(taskID)
 		if err != nil {
 			return err

@@ -351,6 +351,7 @@ func (t *tx) Tasks() task.Store         { return tasks{t} }
 func (t *tx) Ledger() ledger.Store      { return ledgerStore{t} }
 
 func (t *tx) Idempotency() idempotency.Store { return idemStore{t} }
+func (t *tx) Outbox() task.Outbox            { return outbox{t} }
 
 // checkWritable is called by every write before it reads or writes
 // anything, so that a write in a View fails whatever the data.

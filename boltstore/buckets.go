@@ -37,15 +37,21 @@ var (
 	bucketAgentKeys = []byte("agent_keys")
 	// bucketTasks maps a task's ULID to its record.
 	bucketTasks = []byte("tasks")
-	// bucketTasksOpen holds a key "TYPE\x00" + task ULID, with an empty
-	// value, for every PENDING task: the (status, type) index of ListOpen.
+	// bucketTasksOpen holds a key "TYPE\x00" + timeKey(CreatedAt) + task
+	// ULID, with timeKey(Deadline) as the value, for every PENDING task:
+	// the (status, type) index of ListOpen.
 	bucketTasksOpen = []byte("tasks_open")
-	// bucketTasksByAgent holds a key agent id + "\x00" + task ULID for
-	// every task, with the task's status as the value.
+	// bucketTasksByAgent holds a key agent id + "\x00" +
+	// timeKey(CreatedAt) + task ULID for every task, with the task's
+	// status as the value.
 	bucketTasksByAgent = []byte("tasks_by_agent")
-	// bucketTasksByOperator holds a key operator id + "\x00" + task ULID,
-	// with an empty value, for every task that has a holder.
+	// bucketTasksByOperator holds a key operator id + "\x00" +
+	// timeKey(CreatedAt) + task ULID, with an empty value, for every task
+	// that has a holder.
 	bucketTasksByOperator = []byte("tasks_by_operator")
+	// bucketOutbox maps a task event's ULID to its record until the event
+	// is delivered.
+	bucketOutbox = []byte("task_outbox")
 
 	// bucketEntries maps a ledger entry's ULID to its record. Entries are
 	// only ever added.
@@ -86,6 +92,7 @@ var dataBuckets = [][]byte{
 	bucketTasks, bucketTasksOpen, bucketTasksByAgent, bucketTasksByOperator,
 	bucketEntries, bucketEntriesByOperator, bucketEarnings, bucketSummaries,
 	bucketPayouts, bucketPayoutsByOperator, bucketIdempotency, bucketIdempotencyExpiry,
+	bucketOutbox,
 }
 
 // appendFill is how full bbolt packs the pages of the buckets keyed by
@@ -105,6 +112,7 @@ type buckets struct {
 	entries, entriesByOp, earnings, summaries *bbolt.Bucket
 	payouts, payoutsByOp                      *bbolt.Bucket
 	idem, idemExpiry                          *bbolt.Bucket
+	outbox                                    *bbolt.Bucket
 }
 
 // bind looks up the data buckets in btx. They exist in every file that Open
@@ -130,17 +138,18 @@ func bind(btx *bbolt.Tx) (buckets, error) {
 		payoutsByOp:  btx.Bucket(bucketPayoutsByOperator),
 		idem:         btx.Bucket(bucketIdempotency),
 		idemExpiry:   btx.Bucket(bucketIdempotencyExpiry),
+		outbox:       btx.Bucket(bucketOutbox),
 	}
 	for _, bk := range []*bbolt.Bucket{b.operators, b.emails, b.subjects, b.cases,
 		b.agents, b.agentEmails, b.agentKeys, b.tasks, b.tasksOpen, b.tasksByAgent, b.tasksByOp,
 		b.entries, b.entriesByOp, b.earnings, b.summaries, b.payouts, b.payoutsByOp,
-		b.idem, b.idemExpiry} {
+		b.idem, b.idemExpiry, b.outbox} {
 		if bk == nil {
 			return b, fmt.Errorf("boltstore: %s: a data bucket is missing", btx.DB().Path())
 		}
 	}
 	for _, bk := range []*bbolt.Bucket{b.operators, b.cases, b.agents, b.tasks,
-		b.entries, b.payouts, b.idemExpiry} {
+		b.entries, b.payouts, b.idemExpiry, b.outbox} {
 		bk.FillPercent = appendFill
 	}
 	return b, nil

@@ -45,6 +45,7 @@ func TestRecordsCoverDomainFields(t *testing.T) {
 		{ledger.Hold{}, holdRecord{}, ""},
 		{ledger.Payout{}, payoutRecord{}, "ID"},
 		{idempotency.Record{}, idemRecord{}, "Scope,Key"},
+		{task.Event{}, outboxRecord{}, "ID"},
 	} {
 		want := fieldNames(tc.domain, tc.key)
 		if len(want) == 0 {

@@ -121,6 +121,9 @@ type Server struct {
 	verifiers []*clerk.Verifier // closed by Close
 	guardian  *guardian
 	webhooks  *webhook.Dispatcher
+	relay     *webhook.Relay
+	stopRelay context.CancelFunc
+	relayDone chan struct{}
 
 	mu         sync.Mutex
 	listener   net.Listener
@@ -168,7 +171,7 @@ func New(cfg Config) (*Server, error) {
 		ApproveAtRegistration: auto,
 		Guardian:              s.guardian,
 		Hold:                  cfg.Hold,
-		Notifier:              notifier{s.webhooks},
+		Notifier:              notifier{s},
 		Logger:                s.log,
 	})
 	if err != nil {
@@ -176,6 +179,7 @@ func New(cfg Config) (*Server, error) {
 		return nil, err
 	}
 	s.svc = svc
+	s.startRelay()
 	tokens, err := s.tokenVerifiers()
 	if err != nil {
 		s.Close()
@@ -194,6 +198,19 @@ func New(cfg Config) (*Server, error) {
 		return nil, err
 	}
 	return s, nil
+}
+
+// startRelay starts carrying webhook events from the store's outbox to the
+// dispatcher; Close stops it. Events left from a previous run of a -db
+// file go out at once.
+func (s *Server) startRelay() {
+	ctx, cancel := context.WithCancel(context.Background())
+	s.relay = webhook.NewRelay(s.svc, s.webhooks, webhook.DefaultPoll, s.log)
+	s.stopRelay, s.relayDone = cancel, make(chan struct{})
+	go func() {
+		defer close(s.relayDone)
+		s.relay.Run(ctx)
+	}()
 }
 
 // rateLimit returns the handler's limit for requests per second, or nil.
@@ -522,9 +539,14 @@ func (s *Server) Close() error {
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), time.Second)
 	defer cancel()
+	if s.stopRelay != nil {
+		s.stopRelay()
+		<-s.relayDone
+	}
 	queued := s.webhooks.Pending()
 	if err := s.webhooks.Close(ctx); err != nil {
-		s.log.Warn().Int("queued_at_shutdown", queued).Msg("webhooks not delivered within a second of shutdown were dropped")
+		s.log.Warn().Int("queued_at_shutdown", queued).
+			Msg("webhooks not delivered within a second of shutdown stay in the outbox for the next start")
 	}
 	if err := s.store.Close(); err != nil {
 		return fmt.Errorf("devserver: close store: %w", err)

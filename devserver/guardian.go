@@ -9,7 +9,6 @@ import (
 	"github.com/humop/humop"
 	"github.com/humop/humop/httpapi"
 	"github.com/humop/humop/task"
-	"github.com/humop/humop/webhook"
 )
 
 // guardian is the dev server's: it verifies submitted work at once with
@@ -96,18 +95,12 @@ func (s *Server) scriptGuardian(w http.ResponseWriter, r *http.Request) error {
 	return nil
 }
 
-// notifier sends a webhook for every status change of a task that has a
-// callback URL.
-type notifier struct{ d *webhook.Dispatcher }
+// notifier wakes the webhook relay after every committed status change:
+// the change's event is already in the outbox.
+type notifier struct{ s *Server }
 
-func (n notifier) TaskChanged(t *task.Task, from task.Status, at time.Time) {
-	if t.CallbackURL == "" || from == "" {
-		return
+func (n notifier) TaskChanged(*task.Task, task.Status, time.Time) {
+	if n.s.relay != nil {
+		n.s.relay.Wake()
 	}
-	n.d.Send(t.CallbackURL, t.CallbackSecret, webhook.Event{
-		TaskID:         t.ID,
-		Status:         string(t.Status),
-		PreviousStatus: string(from),
-		Timestamp:      at.UTC().Format(httpapi.TimeFormat),
-	})
 }

@@ -45,6 +45,7 @@ type data struct {
 	payouts     table[ledger.Payout]
 	payoutLists table[[]string] // operator id -> payout ids, oldest first
 	idem        table[idempotency.Record]
+	events      table[task.Event] // the outbox, by event id
 }
 
 var _ humop.Store = (*Store)(nil)
@@ -106,6 +107,7 @@ func (t *tx) Ledger() ledger.Store      { return ledgerStore{t} }
 func (t *tx) Idempotency() idempotency.Store {
 	return idemStore{t}
 }
+func (t *tx) Outbox() task.Outbox { return outbox{t} }
 
 func (t *tx) commit() {
 	d := t.d
@@ -128,6 +130,7 @@ func (t *tx) commit() {
 	d.payouts.commit()
 	d.payoutLists.commit()
 	d.idem.commit()
+	d.events.commit()
 }
 
 func (t *tx) rollback() {
@@ -147,6 +150,7 @@ func (t *tx) rollback() {
 	d.payouts.rollback()
 	d.payoutLists.rollback()
 	d.idem.rollback()
+	d.events.rollback()
 }
 
 // readOnlyError is a programming error: a write inside View.

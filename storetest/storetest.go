@@ -63,6 +63,7 @@ var groups = []struct {
 	{"task", taskChecks},
 	{"ledger", ledgerChecks},
 	{"idempotency", idempotencyChecks},
+	{"outbox", outboxChecks},
 }
 
 // stamp is a time with nanoseconds in a zone other than UTC, so that a store

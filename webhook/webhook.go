@@ -105,6 +105,7 @@ type delivery struct {
 	body   []byte
 	taskID string
 	status string
+	done   func(delivered bool) // nil, or told the outcome
 }
 
 // New starts a Dispatcher with its workers.
@@ -149,6 +150,13 @@ func DefaultBackoff(n int) time.Duration {
 // Send queues ev for delivery to callbackURL, signed with secret. It never
 // blocks on the network. After Close it does nothing.
 func (d *Dispatcher) Send(callbackURL, secret string, ev Event) {
+	d.SendThen(callbackURL, secret, ev, nil)
+}
+
+// SendThen is Send, and calls done (when not nil) once the delivery
+// succeeded (true) or was given up after MaxAttempts (false). A delivery
+// abandoned by Close calls nothing: it did not end.
+func (d *Dispatcher) SendThen(callbackURL, secret string, ev Event, done func(delivered bool)) {
 	if ev.Event == "" {
 		ev.Event = EventStatusChanged
 	}
@@ -164,7 +172,7 @@ func (d *Dispatcher) Send(callbackURL, secret string, ev Event) {
 	}
 	q := d.queues[ev.TaskID]
 	d.queues[ev.TaskID] = append(q, delivery{url: callbackURL, secret: secret, body: body,
-		taskID: ev.TaskID, status: ev.Status})
+		taskID: ev.TaskID, status: ev.Status, done: done})
 	d.pending++
 	if len(q) == 0 && !d.busy[ev.TaskID] {
 		d.ready = append(d.ready, ev.TaskID)
@@ -223,7 +231,9 @@ func (d *Dispatcher) work() {
 		next := d.queues[id][0]
 		d.mu.Unlock()
 
-		d.deliver(next)
+		if outcome := d.deliver(next); outcome != abandoned && next.done != nil {
+			next.done(outcome == delivered)
+		}
 
 		d.mu.Lock()
 		q := d.queues[id][1:]
@@ -240,10 +250,22 @@ func (d *Dispatcher) work() {
 	}
 }
 
+// outcome is how a delivery ended.
+type outcome int
+
+const (
+	delivered outcome = iota
+	gaveUp
+	abandoned // by Close
+)
+
 // deliver makes up to MaxAttempts attempts.
-func (d *Dispatcher) deliver(dl delivery) {
+func (d *Dispatcher) deliver(dl delivery) outcome {
 	target := redact(dl.url)
 	for attempt := 1; ; attempt++ {
+		if d.ctx.Err() != nil {
+			return abandoned
+		}
 		start := time.Now()
 		status, err := d.post(dl)
 		ev := d.log.Info()
@@ -259,17 +281,21 @@ func (d *Dispatcher) deliver(dl delivery) {
 		}
 		if err == nil && status/100 == 2 {
 			ev.Msg("webhook delivered")
-			return
+			return delivered
+		}
+		if d.ctx.Err() != nil {
+			ev.Msg("webhook abandoned at shutdown")
+			return abandoned
 		}
 		if attempt >= d.opts.MaxAttempts {
 			ev.Msg("webhook given up")
-			return
+			return gaveUp
 		}
 		ev.Msg("webhook attempt failed")
 		select {
 		case <-time.After(d.opts.Backoff(attempt)):
 		case <-d.ctx.Done():
-			return
+			return abandoned
 		}
 	}
 }
