@@ -16,12 +16,12 @@ import (
 	"crypto/subtle"
 	"fmt"
 	"io"
-	"net/mail"
 	"strings"
 	"time"
 	"unicode/utf8"
 
 	"github.com/humop/humop/fault"
+	"github.com/humop/humop/internal/textcheck"
 )
 
 // Prefixes of the ids and keys this package deals in.
@@ -111,7 +111,7 @@ func New(r Registration, id, keyID string, now time.Time) (*Agent, error) {
 	if n := utf8.RuneCountInString(name); n < 1 || n > MaxNameLen {
 		return nil, invalid("name", "name must be 1 to %d characters", MaxNameLen)
 	}
-	if hasControl(name) {
+	if textcheck.HasControl(name) {
 		return nil, invalid("name", "name must not contain control characters")
 	}
 	email, err := checkEmail(r.Email)
@@ -119,7 +119,7 @@ func New(r Registration, id, keyID string, now time.Time) (*Agent, error) {
 		return nil, err
 	}
 	company := strings.TrimSpace(r.Company)
-	if utf8.RuneCountInString(company) > MaxCompanyLen || hasControl(company) {
+	if utf8.RuneCountInString(company) > MaxCompanyLen || textcheck.HasControl(company) {
 		return nil, invalid("company",
 			"company must be at most %d characters without control characters", MaxCompanyLen)
 	}
@@ -138,11 +138,8 @@ func invalid(field, format string, args ...any) error {
 	return fault.Invalidf("agent", field, format, args...)
 }
 
-// checkEmail trims s and checks it is a bare address (no display name)
-// whose domain has at least one dot and no empty labels.
-//
-// TODO(email): this repeats operator's rule, which operator does not export;
-// share one exported check once it does.
+// checkEmail trims s and checks it is a plain address, by the same rule as
+// operators' emails.
 func checkEmail(s string) (string, error) {
 	email := strings.TrimSpace(s)
 	if email == "" {
@@ -151,38 +148,10 @@ func checkEmail(s string) (string, error) {
 	if len(email) > MaxEmailLen {
 		return "", invalid("email", "email must be at most %d characters", MaxEmailLen)
 	}
-	const rule = "email must be a valid address such as name@example.com"
-	if strings.ContainsAny(email, " \t\r\n<>\"") || hasControl(email) {
-		return "", invalid("email", rule)
-	}
-	addr, err := mail.ParseAddress(email)
-	if err != nil || addr.Name != "" || addr.Address != email {
-		return "", invalid("email", rule)
-	}
-	at := strings.LastIndexByte(email, '@')
-	local, domain := email[:at], email[at+1:]
-	if local == "" || len(local) > 64 {
-		return "", invalid("email", rule)
-	}
-	labels := strings.Split(domain, ".")
-	if len(labels) < 2 {
-		return "", invalid("email", rule)
-	}
-	for _, l := range labels {
-		if l == "" || strings.HasPrefix(l, "-") || strings.HasSuffix(l, "-") {
-			return "", invalid("email", rule)
-		}
+	if !textcheck.Email(email) {
+		return "", invalid("email", "email must be a valid address such as name@example.com")
 	}
 	return email, nil
-}
-
-func hasControl(s string) bool {
-	for _, r := range s {
-		if r < 0x20 || r == 0x7f {
-			return true
-		}
-	}
-	return false
 }
 
 // NewKey returns a new API key: KeyPrefix and KeyLen characters drawn

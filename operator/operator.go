@@ -8,14 +8,13 @@
 package operator
 
 import (
-	"net/mail"
 	"strings"
 	"time"
-	"unicode"
 	"unicode/utf8"
 
 	"github.com/humop/humop/country"
 	"github.com/humop/humop/fault"
+	"github.com/humop/humop/internal/textcheck"
 	"github.com/humop/humop/skills"
 )
 
@@ -204,7 +203,7 @@ func checkName(s string) (string, error) {
 	if n := utf8.RuneCountInString(name); n < 1 || n > MaxNameLen {
 		return "", invalid("name", "name must be 1 to %d characters", MaxNameLen)
 	}
-	if !utf8.ValidString(name) || hasControl(name) {
+	if !utf8.ValidString(name) || textcheck.HasControl(name) {
 		return "", invalid("name", "name must not contain control characters")
 	}
 	return name, nil
@@ -218,37 +217,10 @@ func checkEmail(s string) (string, error) {
 	if len(email) > MaxEmailLen {
 		return "", invalid("email", "email must be at most %d characters", MaxEmailLen)
 	}
-	if !validEmail(email) {
+	if !textcheck.Email(email) {
 		return "", invalid("email", "email must be a valid address such as name@example.com")
 	}
 	return email, nil
-}
-
-// validEmail accepts a bare addr-spec (no display name, no angle brackets)
-// whose domain has at least one dot and no empty labels.
-func validEmail(email string) bool {
-	if strings.ContainsAny(email, " \t\r\n<>\"") || hasControl(email) {
-		return false
-	}
-	addr, err := mail.ParseAddress(email)
-	if err != nil || addr.Name != "" || addr.Address != email {
-		return false
-	}
-	at := strings.LastIndexByte(email, '@')
-	local, domain := email[:at], email[at+1:]
-	if local == "" || len(local) > 64 {
-		return false
-	}
-	labels := strings.Split(domain, ".")
-	if len(labels) < 2 {
-		return false
-	}
-	for _, l := range labels {
-		if l == "" || strings.HasPrefix(l, "-") || strings.HasSuffix(l, "-") {
-			return false
-		}
-	}
-	return true
 }
 
 // checkPhone normalises a phone number to E.164: a plus sign and 8 to 15
@@ -297,7 +269,7 @@ func checkLocation(loc *Location) (*Location, error) {
 			"location.country must be an ISO 3166-1 alpha-2 code such as DE, not %q", loc.Country)
 	}
 	city := strings.TrimSpace(loc.City)
-	if utf8.RuneCountInString(city) > MaxCityLen || hasControl(city) {
+	if utf8.RuneCountInString(city) > MaxCityLen || textcheck.HasControl(city) {
 		return nil, invalid("location.city",
 			"location.city must be at most %d characters without control characters", MaxCityLen)
 	}
@@ -318,11 +290,6 @@ func unknownName(err error) string {
 		return u.Name
 	}
 	return ""
-}
-
-// hasControl reports whether s holds a control character (C0 or C1).
-func hasControl(s string) bool {
-	return strings.IndexFunc(s, unicode.IsControl) >= 0
 }
 
 // Store keeps operators. Implementations are bound to one transaction (see
