@@ -245,6 +245,30 @@ func (s *Service) OperatorBySubject(ctx context.Context, subject string) (*Profi
 	return p, err
 }
 
+// OperatorID returns the id of the operator linked to a signed-in
+// identity, or operator.ErrNotFound. Unlike OperatorBySubject it reads the
+// operator alone, for authenticating a request.
+func (s *Service) OperatorID(ctx context.Context, subject string) (string, error) {
+	var id string
+	err := s.store.View(ctx, func(tx Tx) error {
+		op, err := tx.Operators().BySubject(subject)
+		if err == nil {
+			id = op.ID
+		}
+		return err
+	})
+	return id, err
+}
+
+// OperatorExists returns nil when an operator has the id, else
+// operator.ErrNotFound.
+func (s *Service) OperatorExists(ctx context.Context, id string) error {
+	return s.store.View(ctx, func(tx Tx) error {
+		_, err := tx.Operators().Get(id)
+		return err
+	})
+}
+
 // UpdateOperator applies u to the operator's profile and returns the new
 // profile. Invalid input changes nothing.
 func (s *Service) UpdateOperator(ctx context.Context, id string, u operator.Update) (*Profile, error) {

@@ -146,14 +146,9 @@ func (s *Service) PostTask(ctx context.Context, agentID string, p task.Posting) 
 // request within 24 hours returns the task first posted (replayed is true)
 // and posts nothing.
 func (s *Service) PostTaskWithKey(ctx context.Context, agentID string, p task.Posting, ik *IdempotencyKey) (t *task.Task, replayed bool, err error) {
-	if ik == nil {
-		// Fail fast, outside any transaction. With a key the check waits
-		// for the key's: a retry of a request that passed must replay,
-		// even once its deadline has gone by.
-		if _, err := task.New(p, task.IDPrefix+s.newID(), agentID, s.Now()); err != nil {
-			return nil, false, err
-		}
-	}
+	// The posting is checked inside the transaction, after the key: a retry
+	// of a request that passed must replay, even once its deadline has gone
+	// by. A refusal writes nothing, so it costs a batched store nothing.
 	t, replayed, err = idempotent(ctx, s, "agent:"+agentID, ik, func(tx Tx) (*task.Task, error) {
 		t, err := task.New(p, task.IDPrefix+s.newID(), agentID, s.Now())
 		if err != nil {

@@ -82,14 +82,11 @@ func (a *authenticator) operatorID(r *http.Request) (string, error) {
 		return "", err
 	}
 	if sub != "" {
-		p, err := a.svc.OperatorBySubject(r.Context(), sub)
+		id, err := a.svc.OperatorID(r.Context(), sub)
 		if errors.Is(err, operator.ErrNotFound) {
 			return "", errNoOperator
 		}
-		if err != nil {
-			return "", err
-		}
-		return p.Operator.ID, nil
+		return id, err
 	}
 	if a.development {
 		if id := strings.TrimSpace(r.Header.Get("X-Operator-Id")); id != "" {
@@ -101,7 +98,7 @@ func (a *authenticator) operatorID(r *http.Request) (string, error) {
 
 // devOperator accepts an X-Operator-Id naming an existing operator.
 func (a *authenticator) devOperator(ctx context.Context, id string) (string, error) {
-	if _, err := a.svc.Operator(ctx, id); err != nil {
+	if err := a.svc.OperatorExists(ctx, id); err != nil {
 		if errors.Is(err, operator.ErrNotFound) {
 			return "", &fault.Error{Kind: fault.Unauthenticated, Code: "no_operator",
 				Message: "X-Operator-Id names no registered operator"}
