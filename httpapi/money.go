@@ -28,6 +28,16 @@ func idempotencyKey(r *http.Request, body []byte) (*humop.IdempotencyKey, error)
 	return &humop.IdempotencyKey{Key: key, Fingerprint: idempotency.Fingerprint(r.Method, r.URL.Path, body)}, nil
 }
 
+// decodeKeyed decodes the body of a request that may carry an
+// Idempotency-Key and returns the key with the body's fingerprint.
+func decodeKeyed(w http.ResponseWriter, r *http.Request, v any) (*humop.IdempotencyKey, error) {
+	body, err := decodeRaw(w, r, v)
+	if err != nil {
+		return nil, err
+	}
+	return idempotencyKey(r, body)
+}
+
 // markReplay tells the client that the answer is a replay.
 func markReplay(w http.ResponseWriter, replayed bool) {
 	if replayed {
@@ -111,11 +121,7 @@ type payoutRequest struct {
 // requestPayout serves POST /api/v1/operator/payout.
 func (h *Handler) requestPayout(w http.ResponseWriter, r *http.Request) error {
 	var req payoutRequest
-	body, err := decodeRaw(w, r, &req)
-	if err != nil {
-		return err
-	}
-	ik, err := idempotencyKey(r, body)
+	ik, err := decodeKeyed(w, r, &req)
 	if err != nil {
 		return err
 	}

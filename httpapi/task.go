@@ -289,11 +289,7 @@ type locationInput struct {
 // postTask serves POST /api/v1/tasks.
 func (h *Handler) postTask(w http.ResponseWriter, r *http.Request) error {
 	var req postTaskRequest
-	body, err := decodeRaw(w, r, &req)
-	if err != nil {
-		return err
-	}
-	ik, err := idempotencyKey(r, body)
+	ik, err := decodeKeyed(w, r, &req)
 	if err != nil {
 		return err
 	}
