@@ -100,6 +100,12 @@ func checkJWKSURL(raw string) error {
 // Verifier makes no new ones.
 func (v *Verifier) keyContext(ctx context.Context) (context.Context, context.CancelFunc) {
 	kctx, cancel := context.WithCancel(ctx)
+	if v.ctx.Err() != nil {
+		// Closed already: AfterFunc would cancel from another goroutine,
+		// too late to stop a fetch that starts at once.
+		cancel()
+		return kctx, cancel
+	}
 	stop := context.AfterFunc(v.ctx, cancel)
 	return kctx, func() {
 		stop()
